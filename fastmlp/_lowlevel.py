@@ -1,0 +1,175 @@
+"""A small functional API over the training kernels.
+
+For checking the math and for research: the forward pass, and the loss and
+gradients of given weights on given data, for any hidden activation, output
+activation and loss, non-canonical pairs included (a logistic output with
+squared error, as in the worked example of MATH.md).
+"""
+
+import numpy as np
+
+from ._activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
+from ._backprop import (
+    HIDDEN_ACTIVATION,
+    IS_SPARSE,
+    LOSS,
+    N_CODES,
+    OUTPUT_ACTIVATION,
+    USE_WEIGHT,
+    full_batch_loss_and_grad,
+    predict_inplace,
+)
+from ._layout import ParameterLayout, prediction_workspace_size
+from ._losses import CANONICAL_OUTPUT, LOSSES
+
+_ELEMENTWISE_OUTPUTS = ("identity", "logistic", "tanh", "relu", "exp")
+
+
+def _prepare(X, coefs, intercepts, hidden_activation, output_activation):
+    X = np.asarray(X)
+    coefs = [np.asarray(W) for W in coefs]
+    intercepts = [np.asarray(b) for b in intercepts]
+    dtype = np.result_type(X, *coefs, *intercepts)
+    if dtype not in (np.float32, np.float64):
+        dtype = np.float64
+    X = np.ascontiguousarray(X, dtype=dtype)
+    if X.ndim != 2:
+        raise ValueError(f"X must be 2-D (n_samples, n_features), got shape {X.shape}.")
+    if len(coefs) != len(intercepts) or not coefs:
+        raise ValueError("coefs and intercepts must be non-empty lists of the same length.")
+    layer_units = [X.shape[1]] + [np.shape(W)[1] for W in coefs]
+    layout = ParameterLayout(layer_units)
+    for i, (W, b) in enumerate(zip(coefs, intercepts)):
+        expected = (layer_units[i], layer_units[i + 1])
+        if np.shape(W) != expected or np.shape(b) != (expected[1],):
+            raise ValueError(
+                f"Layer {i}: expected W of shape {expected} and b of shape ({expected[1]},), "
+                f"got {np.shape(W)} and {np.shape(b)}."
+            )
+    if hidden_activation not in HIDDEN_ACTIVATIONS:
+        raise ValueError(f"hidden_activation must be one of {HIDDEN_ACTIVATIONS}, got {hidden_activation!r}.")
+    if output_activation not in ACTIVATIONS:
+        raise ValueError(f"output_activation must be one of {tuple(ACTIVATIONS)}, got {output_activation!r}.")
+    codes = np.zeros(N_CODES, dtype=np.int64)
+    codes[HIDDEN_ACTIVATION] = ACTIVATIONS[hidden_activation]
+    codes[OUTPUT_ACTIVATION] = ACTIVATIONS[output_activation]
+    codes[IS_SPARSE] = 0
+    return X, layout, layout.pack(coefs, intercepts, dtype), codes
+
+
+def forward_pass(X, coefs, intercepts, *, hidden_activation="relu", output_activation="identity"):
+    """Output of the network ``A_L`` for the rows of X.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+    coefs : list of arrays of shape (n_in, n_out)
+        ``W_l`` per layer, as in ``MLPClassifier.coefs_``.
+    intercepts : list of arrays of shape (n_out,)
+        ``b_l`` per layer.
+    hidden_activation : {'identity', 'logistic', 'tanh', 'relu'}
+    output_activation : {'identity', 'logistic', 'tanh', 'relu', 'exp', 'softmax'}
+
+    Returns
+    -------
+    A_L : ndarray of shape (n_samples, n_outputs)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastmlp import forward_pass
+    >>> V = [[0.15, 0.20, 0.25], [0.30, 0.35, 0.40]]
+    >>> W = [[0.40, 0.45], [0.50, 0.55], [0.60, 0.65]]
+    >>> forward_pass([[0.05, 0.10]], [V, W], [[0.35] * 3, [0.60] * 2],
+    ...              hidden_activation="logistic", output_activation="logistic")
+    array([[0.81706505, 0.83008232]])
+    """
+    X, layout, params, codes = _prepare(X, coefs, intercepts, hidden_activation, output_activation)
+    out = np.empty((X.shape[0], layout.layer_units[-1]), dtype=X.dtype)
+    workspace = np.empty(prediction_workspace_size(layout.layer_units, X.shape[0]), dtype=X.dtype)
+    empty = np.empty(0, dtype=X.dtype)
+    index = np.empty(0, dtype=np.int64)
+    if not predict_inplace(X, empty, index, index, params, layout.layer_units, codes, workspace, out):
+        raise ValueError("Input X contains NaN or infinity.")
+    return out
+
+
+def loss_and_gradients(
+    X,
+    Y,
+    coefs,
+    intercepts,
+    *,
+    hidden_activation="relu",
+    output_activation=None,
+    loss="squared_error",
+    alpha=0.0,
+    sample_weight=None,
+):
+    """Loss ``E`` of the given weights on (X, Y) and its gradients, by backprop.
+
+    ``E = 1/S sum_i s_i sum_k l(y_ik, a_ik) + alpha / (2 S) sum_l ||W_l||^2``
+    with ``l`` the per-element loss of ../shared/MATH.md (squared error
+    ``(y - a)^2 / 2``, not averaged over outputs), ``s`` the sample weights
+    and ``S`` their sum.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+    Y : array-like of shape (n_samples, n_outputs)
+        Targets; for log losses, 0/1 indicators.
+    coefs, intercepts : lists of arrays
+        ``W_l`` (n_in, n_out) and ``b_l`` (n_out,) per layer.
+    hidden_activation : {'identity', 'logistic', 'tanh', 'relu'}
+    output_activation : str or None
+        Defaults to the loss's canonical output: identity for squared_error,
+        softmax for log_loss, logistic for binary_log_loss, exp for poisson.
+        With squared_error any element-wise output is allowed
+        (identity, logistic, tanh, relu, exp).
+    loss : {'squared_error', 'log_loss', 'binary_log_loss', 'poisson'}
+    alpha : float, default=0.0
+        L2 penalty on the weights (not the biases).
+    sample_weight : array-like of shape (n_samples,), default=None
+
+    Returns
+    -------
+    loss : float
+    coef_grads : list of ndarrays, ``dE/dW_l``
+    intercept_grads : list of ndarrays, ``dE/db_l``
+    """
+    if loss not in LOSSES:
+        raise ValueError(f"loss must be one of {tuple(LOSSES)}, got {loss!r}.")
+    if output_activation is None:
+        output_activation = CANONICAL_OUTPUT[loss]
+    if output_activation != CANONICAL_OUTPUT[loss] and not (
+        loss == "squared_error" and output_activation in _ELEMENTWISE_OUTPUTS
+    ):
+        raise ValueError(
+            f"loss={loss!r} needs output_activation={CANONICAL_OUTPUT[loss]!r}; only "
+            f"squared_error accepts other (element-wise) outputs, got {output_activation!r}."
+        )
+    X, layout, params, codes = _prepare(X, coefs, intercepts, hidden_activation, output_activation)
+    Y = np.asarray(Y, dtype=X.dtype)
+    if Y.ndim == 1:
+        Y = Y.reshape(-1, 1)
+    Y = np.ascontiguousarray(Y)
+    if Y.shape != (X.shape[0], layout.layer_units[-1]):
+        raise ValueError(f"Y must have shape {(X.shape[0], int(layout.layer_units[-1]))}, got {Y.shape}.")
+    codes[LOSS] = LOSSES[loss]
+    if sample_weight is None:
+        sample_weight = np.empty(0, dtype=X.dtype)
+    else:
+        sample_weight = np.ascontiguousarray(sample_weight, dtype=X.dtype)
+        if sample_weight.shape != (X.shape[0],):
+            raise ValueError(f"sample_weight must have shape ({X.shape[0]},), got {sample_weight.shape}.")
+        codes[USE_WEIGHT] = 1
+    grads = np.empty_like(params)
+    workspace = np.empty(2 * X.shape[0] * int(sum(layout.layer_units[1:])), dtype=X.dtype)
+    empty = np.empty(0, dtype=X.dtype)
+    index = np.empty(0, dtype=np.int64)
+    value = full_batch_loss_and_grad(
+        X, empty, index, index, Y, sample_weight, params, grads, layout.layer_units, codes,
+        float(alpha), float(np.finfo(X.dtype).eps), workspace,
+    )  # fmt: skip
+    coef_grads, intercept_grads = layout.views(grads)
+    return value, coef_grads, intercept_grads

@@ -1,0 +1,1117 @@
+"""MLPClassifier and MLPRegressor: scikit-learn's estimators, trained by fastmlp's kernels.
+
+The Python side follows scikit-learn 1.9's ``sklearn/neural_network/
+_multilayer_perceptron.py`` step for step (validation, random draws in the
+same order, epochs, early stopping, attributes, messages), so the same
+``random_state`` gives the same model. Everything numeric between two epochs
+is one kernel call (``_backprop.train_epoch_inplace``).
+"""
+
+import warnings
+from abc import ABC, abstractmethod
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.optimize
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context, is_classifier
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils import check_random_state, column_or_1d, shuffle
+from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils.fixes import _get_additional_lbfgs_options_dict
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import _check_partial_fit_first_call, type_of_target, unique_labels
+from sklearn.utils.optimize import _check_optimize_result
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from ._activations import ACTIVATIONS
+from ._backprop import (
+    HIDDEN_ACTIVATION,
+    IS_SPARSE,
+    LOSS,
+    MEAN_OVER_OUTPUTS,
+    N_CODES,
+    OUTPUT_ACTIVATION,
+    PREDICT_CHUNK_ROWS,
+    USE_WEIGHT,
+    full_batch_loss_and_grad,
+    predict_inplace,
+    train_epoch_inplace,
+)
+from ._layout import ParameterLayout, prediction_workspace_size, training_workspace_size
+from ._losses import LOSSES
+from ._optimizers import make_optimizer_state
+from ._threads import blas_threads
+
+_STOCHASTIC_SOLVERS = ["sgd", "adam"]
+_EMPTY_INDEX = np.empty(0, dtype=np.int64)
+
+
+class _KernelData:
+    """X, Y and sample weights in the one layout the kernels accept.
+
+    Dense X must be C-contiguous (it is used in place, never copied when it
+    already is); sparse X becomes CSR with int64 indices. Y becomes a float
+    (n_samples, n_outputs) array of X's dtype.
+    """
+
+    def __init__(self, X, Y, sample_weight, dtype):
+        self.dtype = dtype
+        empty = np.empty(0, dtype=dtype)
+        if sp.issparse(X):
+            X = X.tocsr()
+            self.csr = X
+            self.X = np.empty((0, 0), dtype=dtype)
+            self.data = np.ascontiguousarray(X.data, dtype=dtype)
+            self.indices = np.ascontiguousarray(X.indices, dtype=np.int64)
+            self.indptr = np.ascontiguousarray(X.indptr, dtype=np.int64)
+            self.is_sparse = True
+        else:
+            self.X = np.ascontiguousarray(X, dtype=dtype)
+            self.data = empty
+            self.indices = self.indptr = _EMPTY_INDEX
+            self.is_sparse = False
+        self.y = Y
+        self.Y = np.ascontiguousarray(Y, dtype=dtype)
+        self.use_weight = sample_weight is not None
+        self.sample_weight = empty if sample_weight is None else np.ascontiguousarray(sample_weight, dtype=dtype)
+
+    def codes(self, estimator):
+        codes = np.empty(N_CODES, dtype=np.int64)
+        codes[HIDDEN_ACTIVATION] = ACTIVATIONS[estimator.activation]
+        codes[OUTPUT_ACTIVATION] = ACTIVATIONS[estimator.out_activation_]
+        codes[LOSS] = LOSSES[estimator._loss_name()]
+        codes[IS_SPARSE] = self.is_sparse
+        codes[USE_WEIGHT] = self.use_weight
+        codes[MEAN_OVER_OUTPUTS] = 1
+        return codes
+
+    def rows_as_input(self, rows):
+        """Rows of X as an input to ``predict`` (a copy: validation rows only)."""
+        return self.csr[rows] if self.is_sparse else self.X[rows]
+
+
+class BaseMultilayerPerceptron(BaseEstimator, ABC):
+    """Base class for MLP classification and regression.
+
+    Warning: This class should not be used directly. Use derived classes instead.
+    """
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
+        "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    @abstractmethod
+    def __init__(
+        self,
+        hidden_layer_sizes,
+        activation,
+        solver,
+        alpha,
+        batch_size,
+        learning_rate,
+        learning_rate_init,
+        power_t,
+        max_iter,
+        loss,
+        shuffle,
+        random_state,
+        tol,
+        verbose,
+        warm_start,
+        momentum,
+        nesterovs_momentum,
+        early_stopping,
+        validation_fraction,
+        beta_1,
+        beta_2,
+        epsilon,
+        n_iter_no_change,
+        max_fun,
+    ):
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.loss = loss
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+
+    # -- the flat parameter buffer behind coefs_ and intercepts_ ---------------
+
+    def _set_flat_params(self, params, layout):
+        """Make ``params`` the model's weights; ``coefs_``/``intercepts_`` view it."""
+        self._params = params
+        self._layout = layout
+        self.coefs_, self.intercepts_ = layout.views(params)
+        self._param_views = tuple(self.coefs_ + self.intercepts_)
+
+    def _flat_params(self):
+        """The flat buffer that ``coefs_`` and ``intercepts_`` are views of.
+
+        If a user replaced an entry of ``coefs_`` or ``intercepts_`` (or the
+        model was unpickled, which does not keep views), the buffer is
+        rebuilt from them first.
+        """
+        views = self.__dict__.get("_param_views")
+        current = self.coefs_ + self.intercepts_
+        if views is None or len(views) != len(current) or any(a is not b for a, b in zip(views, current)):
+            layout = ParameterLayout([c.shape[0] for c in self.coefs_] + [self.coefs_[-1].shape[1]])
+            dtype = np.result_type(*current)
+            self._set_flat_params(layout.pack(self.coefs_, self.intercepts_, dtype), layout)
+        return self._params
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        # Views do not survive pickling: keep coefs_/intercepts_, drop the
+        # buffer, and rebuild it on load.
+        for key in ("_params", "_param_views"):
+            state.pop(key, None)
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "coefs_" in self.__dict__:
+            self._flat_params()
+
+    # -- fitting ----------------------------------------------------------------
+
+    def _loss_name(self):
+        if self.loss == "log_loss" and self.out_activation_ == "logistic":
+            return "binary_log_loss"
+        return self.loss
+
+    def _initialize(self, y, layer_units, dtype):
+        self.n_iter_ = 0
+        self.t_ = 0
+        self.n_outputs_ = y.shape[1]
+        self.n_layers_ = len(layer_units)
+
+        if not is_classifier(self):
+            self.out_activation_ = "exp" if self.loss == "poisson" else "identity"
+        elif self._label_binarizer.y_type_ == "multiclass":
+            self.out_activation_ = "softmax"
+        else:
+            self.out_activation_ = "logistic"
+
+        layout = ParameterLayout(layer_units)
+        self._set_flat_params(layout.initialize(self.activation, self._random_state, dtype), layout)
+        self._best_params = self._params.copy()
+
+        if self.solver in _STOCHASTIC_SOLVERS:
+            self.loss_curve_ = []
+            self._no_improvement_count = 0
+            if self.early_stopping:
+                self.validation_scores_ = []
+                self.best_validation_score_ = -np.inf
+                self.best_loss_ = None
+            else:
+                self.best_loss_ = np.inf
+                self.validation_scores_ = None
+                self.best_validation_score_ = None
+
+    def _fit(self, X, y, sample_weight=None, incremental=False):
+        # Validation may set attributes (n_features_in_, classes_, ...) before
+        # it fails: on any error in it, the model is left as it was.
+        saved_state = dict(self.__dict__)
+        try:
+            prepared = self._prepare_fit(X, y, sample_weight, incremental)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(saved_state)
+            raise
+        data, layer_units, first_pass = prepared
+
+        self._random_state = check_random_state(self.random_state)
+        if first_pass:
+            self._initialize(data.Y, layer_units, data.dtype)
+
+        if self.solver in _STOCHASTIC_SOLVERS:
+            self._fit_stochastic(data, layer_units, incremental)
+        elif self.solver == "lbfgs":
+            self._fit_lbfgs(data, layer_units)
+
+        if not np.isfinite(self._params).all():
+            raise ValueError(
+                "Solver produced non-finite parameter weights. The input data may"
+                " contain large values and need to be preprocessed."
+            )
+        return self
+
+    def _prepare_fit(self, X, y, sample_weight, incremental):
+        hidden_layer_sizes = self.hidden_layer_sizes
+        if not hasattr(hidden_layer_sizes, "__iter__"):
+            hidden_layer_sizes = [hidden_layer_sizes]
+        hidden_layer_sizes = list(hidden_layer_sizes)
+        if np.any(np.array(hidden_layer_sizes) <= 0):
+            raise ValueError("hidden_layer_sizes must be > 0, got %s." % hidden_layer_sizes)
+        first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
+
+        X, y = self._validate_input(X, y, incremental, reset=first_pass)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X)
+        if y.ndim == 1:
+            y = y.reshape((-1, 1))
+        layer_units = [X.shape[1]] + hidden_layer_sizes + [y.shape[1]]
+
+        dtype = X.dtype
+        if not first_pass:
+            params = self._flat_params()
+            if list(self._layout.layer_units) != layer_units:
+                raise ValueError(
+                    "The network's layer sizes %s do not match those implied by the "
+                    "data and hidden_layer_sizes (%s); refit with warm_start=False."
+                    % (list(self._layout.layer_units), layer_units)
+                )
+            dtype = params.dtype  # a warm model keeps its dtype
+        self.n_outputs_ = y.shape[1]
+        return _KernelData(X, y, sample_weight, dtype), layer_units, first_pass
+
+    def _fit_lbfgs(self, data, layer_units):
+        params = self._params
+        grads = np.empty_like(params)
+        n_samples = data.Y.shape[0]
+        workspace = np.empty(2 * n_samples * sum(layer_units[1:]), dtype=data.dtype)
+        codes = data.codes(self)
+        eps = float(np.finfo(data.dtype).eps)
+        alpha = float(self.alpha)
+
+        def loss_and_grad(packed):
+            params[:] = packed
+            loss = full_batch_loss_and_grad(
+                data.X, data.data, data.indices, data.indptr, data.Y, data.sample_weight,
+                params, grads, self._layout.layer_units, codes, alpha, eps, workspace,
+            )  # fmt: skip
+            return loss, grads.astype(np.float64)
+
+        iprint = 1 if (self.verbose is True or self.verbose >= 1) else -1
+        with blas_threads(layer_units, n_samples):
+            opt_res = scipy.optimize.minimize(
+                loss_and_grad,
+                params.astype(np.float64),
+                method="L-BFGS-B",
+                jac=True,
+                options={
+                    "maxfun": self.max_fun,
+                    "maxiter": self.max_iter,
+                    "gtol": self.tol,
+                    **_get_additional_lbfgs_options_dict("iprint", iprint),
+                },
+            )
+        self.n_iter_ = _check_optimize_result("lbfgs", opt_res, self.max_iter)
+        self.loss_ = opt_res.fun
+        params[:] = opt_res.x
+
+    def _fit_stochastic(self, data, layer_units, incremental):
+        params = self._params
+        if not incremental or not hasattr(self, "_optimizer"):
+            self._optimizer = make_optimizer_state(self, params.shape[0], params.dtype)
+        optimizer = self._optimizer
+
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        early_stopping = self.early_stopping
+        n_total = data.Y.shape[0]
+        if early_stopping:
+            # The split scikit-learn draws for (X, y[, sample_weight]) depends
+            # only on the row count and the labels, so splitting row indices
+            # gives the same rows without copying X.
+            should_stratify = is_classifier(self) and self.n_outputs_ == 1
+            stratify = data.Y if should_stratify else None
+            train_idx, val_idx = train_test_split(
+                np.arange(n_total),
+                random_state=self._random_state,
+                test_size=self.validation_fraction,
+                stratify=stratify,
+            )
+            if val_idx.shape[0] < 2:
+                raise ValueError(
+                    "The validation set is too small. Increase 'validation_fraction' "
+                    "or the size of your dataset."
+                )
+            X_val = data.rows_as_input(val_idx)
+            y_val = data.y[val_idx]
+            if is_classifier(self):
+                y_val = self._label_binarizer.inverse_transform(y_val)
+            sample_weight_val = data.sample_weight[val_idx] if data.use_weight else None
+        else:
+            train_idx = np.arange(n_total)
+            X_val = y_val = sample_weight_val = None
+
+        n_samples = train_idx.shape[0]
+        sample_idx = np.arange(n_samples, dtype=int)
+        if self.batch_size == "auto":
+            batch_size = min(200, n_samples)
+        else:
+            if self.batch_size > n_samples:
+                warnings.warn(
+                    "Got `batch_size` less than 1 or larger than sample size. It is going to be clipped"
+                )
+            batch_size = int(np.clip(self.batch_size, 1, n_samples))
+
+        grads = np.empty_like(params)
+        workspace = np.empty(training_workspace_size(layer_units, batch_size, data.is_sparse), dtype=params.dtype)
+        codes = data.codes(self)
+        eps = float(np.finfo(params.dtype).eps)
+        alpha = float(self.alpha)
+
+        try:
+            with blas_threads(layer_units, batch_size):
+                self.n_iter_ = 0
+                for it in range(self.max_iter):
+                    if self.shuffle:
+                        sample_idx = shuffle(sample_idx, random_state=self._random_state)
+                    epoch_rows = train_idx[sample_idx] if early_stopping else sample_idx
+                    accumulated_loss = train_epoch_inplace(
+                        data.X, data.data, data.indices, data.indptr, data.Y, data.sample_weight,
+                        np.ascontiguousarray(epoch_rows, dtype=np.int64), batch_size,
+                        params, grads, optimizer.m, optimizer.v, optimizer.hyper,
+                        self._layout.layer_units, codes, alpha, eps, workspace,
+                    )  # fmt: skip
+                    self.n_iter_ += 1
+                    self.loss_ = accumulated_loss / n_samples
+                    self.t_ += n_samples
+                    self.loss_curve_.append(self.loss_)
+                    if self.verbose:
+                        print("Iteration %d, loss = %.8f" % (self.n_iter_, self.loss_))
+
+                    self._update_no_improvement_count(early_stopping, X_val, y_val, sample_weight_val)
+                    optimizer.iteration_ends(self.t_)
+
+                    if self._no_improvement_count > self.n_iter_no_change:
+                        if early_stopping:
+                            msg = (
+                                "Validation score did not improve more than "
+                                "tol=%f for %d consecutive epochs." % (self.tol, self.n_iter_no_change)
+                            )
+                        else:
+                            msg = (
+                                "Training loss did not improve more than tol=%f"
+                                " for %d consecutive epochs." % (self.tol, self.n_iter_no_change)
+                            )
+                        if optimizer.trigger_stopping(msg, self.verbose):
+                            break
+                        self._no_improvement_count = 0
+
+                    if incremental:
+                        break
+
+                    if self.n_iter_ == self.max_iter:
+                        warnings.warn(
+                            "Stochastic Optimizer: Maximum iterations (%d) "
+                            "reached and the optimization hasn't converged yet." % self.max_iter,
+                            ConvergenceWarning,
+                        )
+        except KeyboardInterrupt:
+            warnings.warn("Training interrupted by user.")
+
+        if early_stopping:
+            params[:] = self._best_params
+
+    def _update_no_improvement_count(self, early_stopping, X_val, y_val, sample_weight_val):
+        if early_stopping:
+            val_score = self._score(X_val, y_val, sample_weight=sample_weight_val)
+            self.validation_scores_.append(val_score)
+            if self.verbose:
+                print("Validation score: %f" % self.validation_scores_[-1])
+            last_valid_score = self.validation_scores_[-1]
+            if last_valid_score < (self.best_validation_score_ + self.tol):
+                self._no_improvement_count += 1
+            else:
+                self._no_improvement_count = 0
+            if last_valid_score > self.best_validation_score_:
+                self.best_validation_score_ = last_valid_score
+                self._best_params[:] = self._params
+        else:
+            if self.loss_curve_[-1] > self.best_loss_ - self.tol:
+                self._no_improvement_count += 1
+            else:
+                self._no_improvement_count = 0
+            if self.loss_curve_[-1] < self.best_loss_:
+                self.best_loss_ = self.loss_curve_[-1]
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to data matrix X and target(s) y.
+
+        Parameters
+        ----------
+        X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+            The input data. float32 input trains and predicts in float32.
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The target values (class labels in classification, real numbers in
+            regression).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        self : object
+            Returns a trained MLP model.
+        """
+        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+
+    def _check_solver(self):
+        if self.solver not in _STOCHASTIC_SOLVERS:
+            raise AttributeError(
+                "partial_fit is only available for stochastic optimizers. %s is not stochastic." % self.solver
+            )
+        return True
+
+    # -- prediction -------------------------------------------------------------
+
+    def _forward_pass_fast(self, X, check_input=True):
+        """Output-layer activations for X: (n_samples, n_outputs)."""
+        params = self._flat_params()
+        if check_input and not self._is_prevalidated(X):
+            X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
+        dtype = np.result_type(X.dtype, params.dtype)
+        if dtype not in (np.float32, np.float64):
+            dtype = np.float64
+        if params.dtype != dtype:
+            params = params.astype(dtype)
+        codes = np.zeros(N_CODES, dtype=np.int64)
+        codes[HIDDEN_ACTIVATION] = ACTIVATIONS[self.activation]
+        codes[OUTPUT_ACTIVATION] = ACTIVATIONS[self.out_activation_]
+        layer_units = self._layout.layer_units
+        n_samples = X.shape[0]
+        if sp.issparse(X):
+            X = X.tocsr()
+            codes[IS_SPARSE] = 1
+            data = np.ascontiguousarray(X.data, dtype=dtype)
+            indices = np.ascontiguousarray(X.indices, dtype=np.int64)
+            indptr = np.ascontiguousarray(X.indptr, dtype=np.int64)
+            X = np.empty((0, 0), dtype=dtype)
+        else:
+            X = np.ascontiguousarray(X, dtype=dtype)
+            data = np.empty(0, dtype=dtype)
+            indices = indptr = _EMPTY_INDEX
+        out = np.empty((n_samples, layer_units[-1]), dtype=dtype)
+        workspace = np.empty(
+            prediction_workspace_size(layer_units, min(n_samples, PREDICT_CHUNK_ROWS)), dtype=dtype
+        )
+        if not predict_inplace(X, data, indices, indptr, params, layer_units, codes, workspace, out):
+            # Non-finite input: let scikit-learn's validation raise its error.
+            validate_data(self, X, reset=False)
+        return out
+
+    def _is_prevalidated(self, X):
+        """True for an input that validate_data would pass through unchanged
+        and silently: a C-contiguous 2-D float ndarray of the right width, for
+        a model fitted without feature names. Finiteness is checked in the
+        kernel. This keeps one-row predictions free of validation overhead."""
+        return (
+            type(X) is np.ndarray
+            and X.ndim == 2
+            and X.dtype in (np.float64, np.float32)
+            and X.flags.c_contiguous
+            and X.shape[0] > 0
+            and X.shape[1] == self.n_features_in_
+            and "feature_names_in_" not in self.__dict__
+        )
+
+    def _score_with_function(self, X, y, sample_weight, score_function):
+        """Private score method without input validation."""
+        y_pred = self._predict(X, check_input=False)
+        if np.issubdtype(y_pred.dtype, np.floating) and not np.isfinite(y_pred).all():
+            return np.nan
+        return score_function(y, y_pred, sample_weight=sample_weight)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+_COMMON_PARAMETERS_DOC = """
+    hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
+        The ith element is the number of neurons in the ith hidden layer. An
+        empty tuple means no hidden layer (a linear or logistic model).
+
+    activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
+        Activation function for the hidden layers.
+
+    solver : {'lbfgs', 'sgd', 'adam'}, default='adam'
+        The solver for weight optimization: L-BFGS-B on the full-batch loss,
+        mini-batch SGD with momentum, or Adam.
+
+    alpha : float, default=0.0001
+        Strength of the L2 regularization term, divided by the sample size
+        (or the sum of sample weights) when added to the loss.
+
+    batch_size : int or 'auto', default='auto'
+        Size of minibatches for stochastic optimizers; 'auto' is
+        ``min(200, n_samples)``. Unused by 'lbfgs'.
+
+    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
+        Learning rate schedule for 'sgd': constant, ``learning_rate_init /
+        (t + 1) ** power_t`` after each epoch, or divided by 5 each time the
+        loss stops improving for ``n_iter_no_change`` epochs.
+
+    learning_rate_init : float, default=0.001
+        The initial learning rate ('sgd' and 'adam').
+
+    power_t : float, default=0.5
+        Exponent of the 'invscaling' schedule ('sgd').
+
+    max_iter : int, default=200
+        Maximum number of iterations: epochs for 'sgd' and 'adam', L-BFGS
+        iterations for 'lbfgs'.
+
+    shuffle : bool, default=True
+        Whether to shuffle samples in each epoch ('sgd' and 'adam').
+
+    random_state : int, RandomState instance or None, default=None
+        Determines weight initialization, the early-stopping split and batch
+        sampling, drawn in scikit-learn's order: the same value gives the same
+        model as scikit-learn's estimator.
+
+    tol : float, default=1e-4
+        Tolerance for the optimization: training stops when the loss (or the
+        validation score) does not improve by ``tol`` for ``n_iter_no_change``
+        consecutive epochs.
+
+    verbose : bool, default=False
+        Whether to print progress messages (scikit-learn's format).
+
+    warm_start : bool, default=False
+        Reuse the solution of the previous call to fit as initialization.
+
+    momentum : float, default=0.9
+        Momentum for 'sgd', in [0, 1].
+
+    nesterovs_momentum : bool, default=True
+        Whether to use Nesterov's momentum ('sgd' with momentum > 0).
+
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data (stratified for
+        single-output classification) and stop when its score stops
+        improving; the best weights are restored ('sgd' and 'adam').
+
+    validation_fraction : float, default=0.1
+        Proportion of training data set aside for early stopping.
+
+    beta_1 : float, default=0.9
+        Decay rate of Adam's first-moment estimates, in [0, 1).
+
+    beta_2 : float, default=0.999
+        Decay rate of Adam's second-moment estimates, in [0, 1).
+
+    epsilon : float, default=1e-8
+        Adam's numerical-stability term.
+
+    n_iter_no_change : int, default=10
+        Epochs without an improvement of ``tol`` before stopping
+        ('sgd' and 'adam').
+
+    max_fun : int, default=15000
+        Maximum number of loss evaluations ('lbfgs').
+"""
+
+_COMMON_ATTRIBUTES_DOC = """
+    loss_ : float
+        The current loss computed with the loss function.
+
+    best_loss_ : float or None
+        The minimum loss reached by the solver throughout fitting; None with
+        ``early_stopping=True``.
+
+    loss_curve_ : list of shape (`n_iter_`,)
+        The loss at the end of each epoch ('sgd' and 'adam').
+
+    validation_scores_ : list of shape (`n_iter_`,) or None
+        The score on the held-out validation set after each epoch, with
+        ``early_stopping=True``; None otherwise.
+
+    best_validation_score_ : float or None
+        The best validation score, with ``early_stopping=True``.
+
+    t_ : int
+        The number of training samples seen by the solver during fitting.
+
+    coefs_ : list of shape (n_layers - 1,)
+        The ith element is the weight matrix of layer i, (n_in, n_out).
+
+    intercepts_ : list of shape (n_layers - 1,)
+        The ith element is the bias vector of layer i + 1.
+
+    n_features_in_ : int
+        Number of features seen during :term:`fit`.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`, when X has string column
+        names.
+
+    n_iter_ : int
+        The number of iterations the solver has run.
+
+    n_layers_ : int
+        Number of layers, input and output included.
+
+    n_outputs_ : int
+        Number of outputs.
+
+    out_activation_ : str
+        Name of the output activation function.
+"""
+
+
+class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
+    __doc__ = (
+        """Multi-layer Perceptron classifier, a drop-in for scikit-learn's.
+
+    Same parameters, attributes and behaviour as
+    :class:`sklearn.neural_network.MLPClassifier` (scikit-learn 1.9); the
+    log-loss is minimised by LBFGS, SGD or Adam whose every epoch runs as one
+    Numba-compiled kernel.
+
+    Parameters
+    ----------"""
+        + _COMMON_PARAMETERS_DOC
+        + """
+    Attributes
+    ----------
+    classes_ : ndarray or list of ndarray of shape (n_classes,)
+        Class labels for each output.
+"""
+        + _COMMON_ATTRIBUTES_DOC
+        + """
+    See Also
+    --------
+    MLPRegressor : Multi-layer Perceptron regressor.
+    sklearn.neural_network.MLPClassifier : The estimator this one replaces.
+
+    Notes
+    -----
+    float32 input is trained and predicted in float32, lbfgs included
+    (scikit-learn's lbfgs returns float64 weights for float32 input).
+
+    Examples
+    --------
+    >>> from fastmlp import MLPClassifier
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn.model_selection import train_test_split
+    >>> X, y = make_classification(n_samples=100, random_state=1)
+    >>> X_train, X_test, y_train, y_test = train_test_split(X, y, stratify=y,
+    ...                                                     random_state=1)
+    >>> clf = MLPClassifier(random_state=1, max_iter=300).fit(X_train, y_train)
+    >>> clf.predict_proba(X_test[:1]).round(3)
+    array([[0.038, 0.962]])
+    >>> clf.predict(X_test[:5, :])
+    array([1, 0, 1, 0, 1])
+    >>> print(round(clf.score(X_test, y_test), 2))
+    0.88
+    """
+    )
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+    ):
+        super().__init__(
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            solver=solver,
+            alpha=alpha,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init,
+            power_t=power_t,
+            max_iter=max_iter,
+            loss="log_loss",
+            shuffle=shuffle,
+            random_state=random_state,
+            tol=tol,
+            verbose=verbose,
+            warm_start=warm_start,
+            momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+            n_iter_no_change=n_iter_no_change,
+            max_fun=max_fun,
+        )
+
+    def _validate_input(self, X, y, incremental, reset):
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            dtype=(np.float64, np.float32),
+            reset=reset,
+        )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+
+        # As scikit-learn: (re)define classes_ on a fresh fit, else check that
+        # y's classes agree with the previous ones.
+        if (not hasattr(self, "classes_")) or (not self.warm_start and not incremental):
+            self._label_binarizer = LabelBinarizer()
+            self._label_binarizer.fit(y)
+            self.classes_ = self._label_binarizer.classes_
+        else:
+            classes = unique_labels(y)
+            if self.warm_start:
+                if set(classes) != set(self.classes_):
+                    raise ValueError(
+                        "warm_start can only be used where `y` has the same "
+                        "classes as in the previous call to fit. Previously "
+                        f"got {self.classes_}, `y` has {classes}"
+                    )
+            elif len(np.setdiff1d(classes, self.classes_, assume_unique=True)):
+                raise ValueError(
+                    f"`y` has classes not in `self.classes_`. `self.classes_` has {self.classes_}. 'y' has {classes}."
+                )
+
+        # bool, not int: no upcast of float32 data.
+        y = self._label_binarizer.transform(y).astype(bool)
+        return X, y
+
+    def predict(self, X):
+        """Predict using the multi-layer perceptron classifier.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        y : ndarray, shape (n_samples,) or (n_samples, n_classes)
+            The predicted classes.
+        """
+        check_is_fitted(self)
+        return self._predict(X)
+
+    def _predict(self, X, check_input=True):
+        y_pred = self._forward_pass_fast(X, check_input=check_input)
+        if self.n_outputs_ == 1:
+            y_pred = y_pred.ravel()
+        return self._label_binarizer.inverse_transform(y_pred)
+
+    def _score(self, X, y, sample_weight=None):
+        return super()._score_with_function(X, y, sample_weight=sample_weight, score_function=accuracy_score)
+
+    @available_if(lambda est: est._check_solver())
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """Update the model with a single iteration over the given data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+        y : array-like of shape (n_samples,)
+            The target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+        classes : array of shape (n_classes,), default=None
+            Classes across all calls to partial_fit; required on the first.
+
+        Returns
+        -------
+        self : object
+            Trained MLP model.
+        """
+        saved_state = dict(self.__dict__)
+        try:
+            if _check_partial_fit_first_call(self, classes):
+                self._label_binarizer = LabelBinarizer()
+                if type_of_target(y).startswith("multilabel"):
+                    self._label_binarizer.fit(y)
+                else:
+                    self._label_binarizer.fit(classes)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(saved_state)
+            raise
+        return self._fit(X, y, sample_weight=sample_weight, incremental=True)
+
+    def predict_log_proba(self, X):
+        """Return the log of probability estimates.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        log_y_prob : ndarray of shape (n_samples, n_classes)
+            ``log(predict_proba(X))``.
+        """
+        y_prob = self.predict_proba(X)
+        return np.log(y_prob, out=y_prob)
+
+    def predict_proba(self, X):
+        """Probability estimates.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        y_prob : ndarray of shape (n_samples, n_classes)
+            The probability of each class, classes ordered as in ``classes_``.
+        """
+        if "coefs_" not in self.__dict__:
+            check_is_fitted(self)
+        y_pred = self._forward_pass_fast(X)
+        if self.n_outputs_ == 1:
+            y_pred = y_pred.ravel()
+        if y_pred.ndim == 1:
+            return np.vstack([1 - y_pred, y_pred]).T
+        return y_pred
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
+
+class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
+    __doc__ = (
+        """Multi-layer Perceptron regressor, a drop-in for scikit-learn's.
+
+    Same parameters, attributes and behaviour as
+    :class:`sklearn.neural_network.MLPRegressor` (scikit-learn 1.9); the
+    squared error (or Poisson deviance) is minimised by LBFGS, SGD or Adam
+    whose every epoch runs as one Numba-compiled kernel.
+
+    Parameters
+    ----------
+    loss : {'squared_error', 'poisson'}, default='squared_error'
+        Half squared error with an identity output, or half Poisson deviance
+        with an exponential output (requires ``y >= 0``).
+"""
+        + _COMMON_PARAMETERS_DOC
+        + """
+    Attributes
+    ----------"""
+        + _COMMON_ATTRIBUTES_DOC
+        + """
+    See Also
+    --------
+    MLPClassifier : Multi-layer Perceptron classifier.
+    sklearn.neural_network.MLPRegressor : The estimator this one replaces.
+
+    Notes
+    -----
+    float32 input is trained and predicted in float32, lbfgs included.
+
+    Examples
+    --------
+    >>> from fastmlp import MLPRegressor
+    >>> from sklearn.datasets import make_regression
+    >>> from sklearn.model_selection import train_test_split
+    >>> X, y = make_regression(n_samples=200, n_features=20, random_state=1)
+    >>> X_train, X_test, y_train, y_test = train_test_split(X, y,
+    ...                                                     random_state=1)
+    >>> regr = MLPRegressor(random_state=1, max_iter=2000, tol=0.1)
+    >>> regr.fit(X_train, y_train)
+    MLPRegressor(max_iter=2000, random_state=1, tol=0.1)
+    >>> regr.predict(X_test[:2]).round(1)
+    array([  29. , -290.9])
+    >>> print(round(regr.score(X_test, y_test), 2))
+    0.98
+    """
+    )
+
+    _parameter_constraints: dict = {
+        **BaseMultilayerPerceptron._parameter_constraints,
+        "loss": [StrOptions({"squared_error", "poisson"})],
+    }
+
+    def __init__(
+        self,
+        loss="squared_error",
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+    ):
+        super().__init__(
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            solver=solver,
+            alpha=alpha,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init,
+            power_t=power_t,
+            max_iter=max_iter,
+            loss=loss,
+            shuffle=shuffle,
+            random_state=random_state,
+            tol=tol,
+            verbose=verbose,
+            warm_start=warm_start,
+            momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+            n_iter_no_change=n_iter_no_change,
+            max_fun=max_fun,
+        )
+
+    def predict(self, X):
+        """Predict using the multi-layer perceptron model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The predicted values.
+        """
+        if "coefs_" not in self.__dict__:
+            check_is_fitted(self)
+        return self._predict(X)
+
+    def _predict(self, X, check_input=True):
+        y_pred = self._forward_pass_fast(X, check_input=check_input)
+        if y_pred.shape[1] == 1:
+            return y_pred.ravel()
+        return y_pred
+
+    def _score(self, X, y, sample_weight=None):
+        return super()._score_with_function(X, y, sample_weight=sample_weight, score_function=r2_score)
+
+    def _validate_input(self, X, y, incremental, reset):
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            y_numeric=True,
+            dtype=(np.float64, np.float32),
+            reset=reset,
+        )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if self.loss == "poisson" and np.any(y < 0):
+            # scikit-learn trains on to a NaN loss here; its docs require y >= 0.
+            raise ValueError("Some value(s) of y are negative which is not allowed for Poisson regression.")
+        return X, y
+
+    # scikit-learn 1.9 tests ``est._check_solver`` without calling it, so the
+    # regressor's partial_fit exists whatever the solver; kept for drop-in parity.
+    @available_if(lambda est: est._check_solver)
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Update the model with a single iteration over the given data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+        y : ndarray of shape (n_samples,)
+            The target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        self : object
+            Trained MLP model.
+        """
+        return self._fit(X, y, sample_weight=sample_weight, incremental=True)

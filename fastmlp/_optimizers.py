@@ -1,0 +1,166 @@
+"""Stochastic optimizers: a small picklable state class each, one fused step kernel.
+
+The state lives in flat arrays laid out like the parameter buffer, so a step
+is one loop over every weight and bias at once. The Python classes mirror
+scikit-learn's ``SGDOptimizer`` and ``AdamOptimizer`` (learning-rate schedule,
+``trigger_stopping`` messages); the kernel receives their numbers packed in a
+float64 ``hyper`` vector and updates the counters in it.
+"""
+
+import numpy as np
+
+from ._config import kernel
+
+SGD, ADAM = 0, 1
+
+# Slots of the ``hyper`` vector shared by the Python states and the kernel.
+CODE, LEARNING_RATE, MOMENTUM, NESTEROV, BETA_1, BETA_2, EPSILON, STEP, LEARNING_RATE_INIT = range(9)
+N_HYPER = 9
+
+
+@kernel
+def optimizer_step_inplace(params, grads, m, v, hyper):
+    """One in-place update of ``params`` from ``grads`` (flat, same layout).
+
+    SGD (m is the velocity): ``m <- mu m - lr g``; then ``params += m``, or with
+    Nesterov ``params += mu m - lr g``.
+    Adam: ``m <- b1 m + (1 - b1) g``, ``v <- b2 v + (1 - b2) g^2``,
+    ``lr_t = lr sqrt(1 - b2^t) / (1 - b1^t)``, ``params -= lr_t m / (sqrt(v) + eps)``.
+    ``m``, ``v`` and the STEP / LEARNING_RATE slots of ``hyper`` are updated.
+    """
+    n = params.shape[0]
+    if int(hyper[CODE]) == SGD:
+        lr = hyper[LEARNING_RATE]
+        mu = hyper[MOMENTUM]
+        if hyper[NESTEROV] != 0:
+            for j in range(n):
+                velocity = mu * m[j] - lr * grads[j]
+                m[j] = velocity
+                params[j] += mu * velocity - lr * grads[j]
+        else:
+            for j in range(n):
+                velocity = mu * m[j] - lr * grads[j]
+                m[j] = velocity
+                params[j] += velocity
+    else:
+        t = hyper[STEP] + 1
+        hyper[STEP] = t
+        beta_1 = hyper[BETA_1]
+        beta_2 = hyper[BETA_2]
+        eps = hyper[EPSILON]
+        lr_t = hyper[LEARNING_RATE_INIT] * np.sqrt(1 - beta_2**t) / (1 - beta_1**t)
+        hyper[LEARNING_RATE] = lr_t
+        for j in range(n):
+            g = grads[j]
+            m_j = beta_1 * m[j] + (1 - beta_1) * g
+            v_j = beta_2 * v[j] + (1 - beta_2) * (g * g)
+            m[j] = m_j
+            v[j] = v_j
+            params[j] -= lr_t * m_j / (np.sqrt(v_j) + eps)
+
+
+class SGDState:
+    """Velocity and learning-rate schedule of SGD with (Nesterov) momentum."""
+
+    def __init__(self, n_params, dtype, learning_rate_init, lr_schedule, momentum, nesterov, power_t):
+        self.learning_rate_init = learning_rate_init
+        self.lr_schedule = lr_schedule
+        self.power_t = power_t
+        self.m = np.zeros(n_params, dtype=dtype)  # the velocity
+        self.v = np.zeros(0, dtype=dtype)
+        self.hyper = np.zeros(N_HYPER)
+        self.hyper[CODE] = SGD
+        self.hyper[LEARNING_RATE] = learning_rate_init
+        self.hyper[LEARNING_RATE_INIT] = learning_rate_init
+        self.hyper[MOMENTUM] = momentum
+        self.hyper[NESTEROV] = float(nesterov)
+
+    @property
+    def learning_rate(self):
+        return self.hyper[LEARNING_RATE]
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        self.hyper[LEARNING_RATE] = value
+
+    def iteration_ends(self, time_step):
+        if self.lr_schedule == "invscaling":
+            self.learning_rate = float(self.learning_rate_init) / (time_step + 1) ** self.power_t
+
+    def trigger_stopping(self, msg, verbose):
+        if self.lr_schedule != "adaptive":
+            if verbose:
+                print(msg + " Stopping.")
+            return True
+        if self.learning_rate <= 1e-6:
+            if verbose:
+                print(msg + " Learning rate too small. Stopping.")
+            return True
+        self.learning_rate /= 5.0
+        if verbose:
+            print(msg + " Setting learning rate to %f" % self.learning_rate)
+        return False
+
+    def astype(self, dtype):
+        self.m = self.m.astype(dtype)
+        self.v = self.v.astype(dtype)
+        return self
+
+
+class AdamState:
+    """First and second moments and step count of Adam (scikit-learn's form)."""
+
+    def __init__(self, n_params, dtype, learning_rate_init, beta_1, beta_2, epsilon):
+        self.learning_rate_init = learning_rate_init
+        self.m = np.zeros(n_params, dtype=dtype)
+        self.v = np.zeros(n_params, dtype=dtype)
+        self.hyper = np.zeros(N_HYPER)
+        self.hyper[CODE] = ADAM
+        self.hyper[LEARNING_RATE] = learning_rate_init
+        self.hyper[LEARNING_RATE_INIT] = learning_rate_init
+        self.hyper[BETA_1] = beta_1
+        self.hyper[BETA_2] = beta_2
+        self.hyper[EPSILON] = epsilon
+
+    @property
+    def learning_rate(self):
+        return self.hyper[LEARNING_RATE]
+
+    @property
+    def t(self):
+        return int(self.hyper[STEP])
+
+    def iteration_ends(self, time_step):
+        pass
+
+    def trigger_stopping(self, msg, verbose):
+        if verbose:
+            print(msg + " Stopping.")
+        return True
+
+    def astype(self, dtype):
+        self.m = self.m.astype(dtype)
+        self.v = self.v.astype(dtype)
+        return self
+
+
+def make_optimizer_state(estimator, n_params, dtype):
+    """The state for ``estimator.solver`` ('sgd' or 'adam'), zero-initialised."""
+    if estimator.solver == "sgd":
+        return SGDState(
+            n_params,
+            dtype,
+            estimator.learning_rate_init,
+            estimator.learning_rate,
+            estimator.momentum,
+            estimator.nesterovs_momentum,
+            estimator.power_t,
+        )
+    return AdamState(
+        n_params,
+        dtype,
+        estimator.learning_rate_init,
+        estimator.beta_1,
+        estimator.beta_2,
+        estimator.epsilon,
+    )
