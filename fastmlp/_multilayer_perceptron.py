@@ -41,7 +41,7 @@ from ._backprop import (
     predict_inplace,
     train_epoch_inplace,
 )
-from ._layout import ParameterLayout, prediction_workspace_size, training_workspace_size
+from ._layout import ParameterLayout, as_kernel_input, prediction_workspace_size, training_workspace_size
 from ._losses import LOSSES
 from ._optimizers import make_optimizer_state
 from ._threads import blas_threads
@@ -50,34 +50,47 @@ _STOCHASTIC_SOLVERS = ["sgd", "adam"]
 _EMPTY_INDEX = np.empty(0, dtype=np.int64)
 
 
-class _KernelData:
-    """X, Y and sample weights in the one layout the kernels accept.
+def _kernel_inputs(X, dtype):
+    """``(X_dense, data, indices, indptr)``: X in the one layout the kernels accept.
 
-    Dense X must be C-contiguous (it is used in place, never copied when it
-    already is); sparse X becomes CSR with int64 indices. Y becomes a float
-    (n_samples, n_outputs) array of X's dtype.
+    Dense X must be C-contiguous (used in place: never copied when it already
+    is); sparse X becomes CSR with int64 indices and X_dense is empty. The
+    unused side is a set of empty arrays of the same types.
+    """
+    if sp.issparse(X):
+        X = X.tocsr()
+        return (
+            np.empty((0, 0), dtype=dtype),
+            as_kernel_input(np.ascontiguousarray(X.data, dtype=dtype)),
+            as_kernel_input(np.ascontiguousarray(X.indices, dtype=np.int64)),
+            as_kernel_input(np.ascontiguousarray(X.indptr, dtype=np.int64)),
+        )
+    X = as_kernel_input(np.ascontiguousarray(X, dtype=dtype))
+    return X, np.empty(0, dtype=dtype), _EMPTY_INDEX, _EMPTY_INDEX
+
+
+class _KernelData:
+    """The training data as the kernels take it (see ``_kernel_inputs``).
+
+    Y becomes a float (n_samples, n_outputs) array of X's dtype; ``y`` keeps
+    the validated targets for scoring the validation split.
     """
 
     def __init__(self, X, Y, sample_weight, dtype):
         self.dtype = dtype
-        empty = np.empty(0, dtype=dtype)
-        if sp.issparse(X):
-            X = X.tocsr()
-            self.csr = X
-            self.X = np.empty((0, 0), dtype=dtype)
-            self.data = np.ascontiguousarray(X.data, dtype=dtype)
-            self.indices = np.ascontiguousarray(X.indices, dtype=np.int64)
-            self.indptr = np.ascontiguousarray(X.indptr, dtype=np.int64)
-            self.is_sparse = True
-        else:
-            self.X = np.ascontiguousarray(X, dtype=dtype)
-            self.data = empty
-            self.indices = self.indptr = _EMPTY_INDEX
-            self.is_sparse = False
+        self.is_sparse = sp.issparse(X)
+        self.csr = X.tocsr() if self.is_sparse else None
+        self.X, self.data, self.indices, self.indptr = _kernel_inputs(
+            self.csr if self.is_sparse else X, dtype
+        )
         self.y = Y
         self.Y = np.ascontiguousarray(Y, dtype=dtype)
         self.use_weight = sample_weight is not None
-        self.sample_weight = empty if sample_weight is None else np.ascontiguousarray(sample_weight, dtype=dtype)
+        self.sample_weight = (
+            np.empty(0, dtype=dtype)
+            if sample_weight is None
+            else as_kernel_input(np.ascontiguousarray(sample_weight, dtype=dtype))
+        )
 
     def codes(self, estimator):
         codes = np.empty(N_CODES, dtype=np.int64)
@@ -517,17 +530,8 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         codes[OUTPUT_ACTIVATION] = ACTIVATIONS[self.out_activation_]
         layer_units = self._layout.layer_units
         n_samples = X.shape[0]
-        if sp.issparse(X):
-            X = X.tocsr()
-            codes[IS_SPARSE] = 1
-            data = np.ascontiguousarray(X.data, dtype=dtype)
-            indices = np.ascontiguousarray(X.indices, dtype=np.int64)
-            indptr = np.ascontiguousarray(X.indptr, dtype=np.int64)
-            X = np.empty((0, 0), dtype=dtype)
-        else:
-            X = np.ascontiguousarray(X, dtype=dtype)
-            data = np.empty(0, dtype=dtype)
-            indices = indptr = _EMPTY_INDEX
+        codes[IS_SPARSE] = sp.issparse(X)
+        X, data, indices, indptr = _kernel_inputs(X, dtype)
         out = np.empty((n_samples, layer_units[-1]), dtype=dtype)
         workspace = np.empty(
             prediction_workspace_size(layer_units, min(n_samples, PREDICT_CHUNK_ROWS)), dtype=dtype

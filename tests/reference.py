@@ -1,0 +1,111 @@
+"""A plain-numpy reference of the math in ../shared/MATH.md.
+
+Written for clarity, not speed, and independently of the kernels: lists of
+per-layer arrays, one function per equation. Every kernel is tested against it.
+"""
+
+import numpy as np
+
+ACTIVATION = {
+    "identity": lambda z: z,
+    "logistic": lambda z: 1.0 / (1.0 + np.exp(-z)),
+    "tanh": np.tanh,
+    "relu": lambda z: np.maximum(z, 0.0),
+    "exp": np.exp,
+    "softmax": lambda z: np.exp(z - z.max(axis=1, keepdims=True))
+    / np.exp(z - z.max(axis=1, keepdims=True)).sum(axis=1, keepdims=True),
+}
+
+# f'(z) written as a function of a = f(z)
+DERIVATIVE = {
+    "identity": lambda a: np.ones_like(a),
+    "logistic": lambda a: a * (1.0 - a),
+    "tanh": lambda a: 1.0 - a**2,
+    "relu": lambda a: (a > 0).astype(a.dtype),
+    "exp": lambda a: a,
+}
+
+
+def elementwise_loss(loss, Y, A):
+    """Per-element loss l(y, a), as in MATH.md / scikit-learn."""
+    eps = np.finfo(A.dtype).eps
+    if loss == "squared_error":
+        return 0.5 * (Y - A) ** 2
+    if loss == "poisson":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ylogy = np.where(Y > 0, Y * np.log(np.where(Y > 0, Y, 1.0) / A), 0.0)
+        return ylogy - Y + A
+    P = np.clip(A, eps, 1 - eps)
+    if loss == "log_loss":
+        return -Y * np.log(P)
+    if loss == "binary_log_loss":
+        return -Y * np.log(P) - (1 - Y) * np.log(1 - P)
+    raise ValueError(loss)
+
+
+def dloss_dA(loss, Y, A):
+    if loss == "squared_error":
+        return A - Y
+    raise ValueError("only squared error is used with a non-canonical output")
+
+
+def forward(X, coefs, intercepts, hidden, output):
+    """[A_0 = X, A_1, ..., A_L]."""
+    activations = [X]
+    for l, (W, b) in enumerate(zip(coefs, intercepts)):
+        Z = activations[-1] @ W + b
+        f = ACTIVATION[output if l == len(coefs) - 1 else hidden]
+        activations.append(f(Z))
+    return activations
+
+
+def loss_and_gradients(X, Y, coefs, intercepts, hidden, output, loss, alpha=0.0, sample_weight=None):
+    """E and dE/dW_l, dE/db_l by delta backprop, per MATH.md."""
+    n = X.shape[0]
+    s = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+    S = s.sum()
+    activations = forward(X, coefs, intercepts, hidden, output)
+    A_L = activations[-1]
+    E = (s[:, None] * elementwise_loss(loss, Y, A_L)).sum() / S
+    E += alpha / (2 * S) * sum((W**2).sum() for W in coefs)
+
+    canonical = {"squared_error": "identity", "log_loss": "softmax", "binary_log_loss": "logistic", "poisson": "exp"}
+    if canonical[loss] == output:
+        delta = s[:, None] * (A_L - Y) / S
+    else:
+        delta = s[:, None] * dloss_dA(loss, Y, A_L) * DERIVATIVE[output](A_L) / S
+
+    coef_grads = [None] * len(coefs)
+    intercept_grads = [None] * len(coefs)
+    for l in range(len(coefs) - 1, -1, -1):
+        A_prev = activations[l]
+        coef_grads[l] = A_prev.T @ delta + (alpha / S) * coefs[l]
+        intercept_grads[l] = delta.sum(axis=0)
+        if l > 0:
+            delta = (delta @ coefs[l].T) * DERIVATIVE[hidden](A_prev)
+    return E, coef_grads, intercept_grads
+
+
+def loss_only(X, Y, coefs, intercepts, hidden, output, loss, alpha=0.0, sample_weight=None):
+    n = X.shape[0]
+    s = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+    A_L = forward(X, coefs, intercepts, hidden, output)[-1]
+    return (s[:, None] * elementwise_loss(loss, Y, A_L)).sum() / s.sum() + alpha / (2 * s.sum()) * sum(
+        (W**2).sum() for W in coefs
+    )
+
+
+def random_network(layer_units, rng, scale=0.5):
+    coefs = [rng.uniform(-scale, scale, (a, b)) for a, b in zip(layer_units[:-1], layer_units[1:])]
+    intercepts = [rng.uniform(-scale, scale, b) for b in layer_units[1:]]
+    return coefs, intercepts
+
+
+def random_targets(loss, n, n_out, rng):
+    if loss == "squared_error":
+        return rng.normal(size=(n, n_out))
+    if loss == "poisson":
+        return rng.poisson(1.5, size=(n, n_out)).astype(float)
+    if loss == "log_loss":
+        return np.eye(n_out)[rng.randint(0, n_out, n)]
+    return rng.randint(0, 2, (n, n_out)).astype(float)

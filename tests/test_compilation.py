@@ -1,0 +1,70 @@
+"""Compilation: one specialisation per dtype, and import without a writable cache."""
+
+import warnings
+
+import numba
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.datasets import make_classification
+
+from fastmlp import MLPClassifier, MLPRegressor, _backprop, _config
+
+
+def test_one_specialisation_per_dtype_whatever_the_network():
+    X, y = make_classification(n_samples=60, n_features=6, random_state=0)
+    configs = [
+        dict(hidden_layer_sizes=(), activation="identity", solver="sgd"),
+        dict(hidden_layer_sizes=(4,), activation="logistic", solver="adam"),
+        dict(hidden_layer_sizes=(4, 3, 5), activation="tanh", solver="sgd", nesterovs_momentum=False),
+        dict(hidden_layer_sizes=(3,), activation="relu", solver="adam", early_stopping=True),
+        dict(hidden_layer_sizes=(3,), activation="relu", solver="lbfgs"),
+    ]
+    readonly = X.copy()
+    readonly.flags.writeable = False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for dtype in (np.float64, np.float32):
+            for params in configs:
+                for data in (X, sp.csr_matrix(X), readonly):
+                    data = data.astype(dtype)
+                    if not sp.issparse(data):
+                        data.flags.writeable = data is not readonly
+                    MLPClassifier(max_iter=2, random_state=0, **params).fit(data, y).predict_proba(data)
+                    MLPRegressor(max_iter=2, random_state=0, **params).fit(data, y, sample_weight=np.ones(60))
+    for kernel in (_backprop.train_epoch_inplace, _backprop.full_batch_loss_and_grad, _backprop.predict_inplace):
+        dtypes = [sig[0].dtype for sig in kernel.signatures]
+        assert len(kernel.signatures) == 2, kernel.signatures
+        assert set(map(str, dtypes)) == {"float32", "float64"}
+
+
+def test_read_only_input_is_neither_copied_nor_written():
+    X, y = make_classification(n_samples=50, n_features=5, random_state=0)
+    X.flags.writeable = False
+    before = X.copy()
+    clf = MLPClassifier(max_iter=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf.fit(X, y)
+    np.testing.assert_array_equal(X, before)
+    assert not X.flags.writeable
+
+
+def test_kernel_falls_back_to_no_cache_with_a_warning(monkeypatch):
+    real_njit = numba.njit
+
+    def njit_without_cache_dir(*args, cache=False, **kwargs):
+        if cache:
+            raise RuntimeError("cannot cache function 'f': no locator available for file '/ro/f.py'")
+        return real_njit(*args, **kwargs)
+
+    monkeypatch.setattr(_config.numba, "njit", njit_without_cache_dir)
+    monkeypatch.setattr(_config, "_warned_no_cache", False)
+    monkeypatch.setattr(_config, "CACHE_ENABLED", True)
+
+    def double(x):
+        return 2 * x
+
+    with pytest.warns(RuntimeWarning, match="writable directory for Numba's on-disk cache"):
+        compiled = _config.kernel(double)
+    assert compiled(21) == 42

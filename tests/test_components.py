@@ -1,0 +1,135 @@
+"""Each registry entry and component kernel against its reference.
+
+Activations and losses against scikit-learn's ``_base`` registries and the
+numpy reference; the optimizer step against scikit-learn's optimizers; the
+parameter layout and initialisation against scikit-learn's draws.
+"""
+
+import numpy as np
+import pytest
+from sklearn.neural_network import MLPClassifier as SkMLPClassifier
+from sklearn.neural_network._base import ACTIVATIONS as SK_ACTIVATIONS
+from sklearn.neural_network._base import DERIVATIVES as SK_DERIVATIVES
+from sklearn.neural_network._base import LOSS_FUNCTIONS as SK_LOSSES
+from sklearn.neural_network._stochastic_optimizers import AdamOptimizer, SGDOptimizer
+
+from fastmlp._activations import ACTIVATIONS, HIDDEN_ACTIVATIONS, add_bias_activate_inplace, multiply_derivative_inplace
+from fastmlp._layout import ParameterLayout
+from fastmlp._losses import LOSSES, compute_loss
+from fastmlp._optimizers import AdamState, SGDState, optimizer_step_inplace
+
+from . import reference
+
+RNG = np.random.RandomState(0)
+Z = RNG.normal(scale=3, size=(13, 5))
+B = RNG.normal(size=5)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", list(ACTIVATIONS))
+def test_activation_matches_sklearn_and_reference(name, dtype):
+    got = Z.astype(dtype)
+    add_bias_activate_inplace(got, B.astype(dtype), ACTIVATIONS[name])
+    want = (Z + B).astype(dtype)
+    SK_ACTIVATIONS[name](want)
+    rtol = 1e-12 if dtype == np.float64 else 1e-5
+    np.testing.assert_allclose(got, want, rtol=rtol, atol=rtol * 1e-3)
+    np.testing.assert_allclose(got, reference.ACTIVATION[name](Z + B), rtol=max(rtol, 1e-6), atol=1e-6)
+    assert got.dtype == dtype
+
+
+@pytest.mark.parametrize("name", HIDDEN_ACTIVATIONS)
+def test_derivative_matches_sklearn_and_finite_differences(name):
+    A = Z.copy()
+    add_bias_activate_inplace(A, np.zeros(5), ACTIVATIONS[name])
+    delta = RNG.normal(size=Z.shape)
+    got = delta.copy()
+    multiply_derivative_inplace(A, got, ACTIVATIONS[name])
+    want = delta.copy()
+    SK_DERIVATIVES[name](A, want)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
+    h = 1e-6
+    f = reference.ACTIVATION[name]
+    numeric = (f(Z + h) - f(Z - h)) / (2 * h)
+    np.testing.assert_allclose(got, delta * numeric, rtol=1e-5, atol=1e-8)
+
+
+@pytest.mark.parametrize("use_weight", [False, True])
+@pytest.mark.parametrize("name", list(LOSSES))
+def test_loss_matches_sklearn(name, use_weight):
+    n, k = 20, 3
+    rng = np.random.RandomState(1)
+    Y = reference.random_targets(name, n, k, rng)
+    if name == "log_loss":
+        A = reference.ACTIVATION["softmax"](rng.normal(size=(n, k)))
+    elif name == "binary_log_loss":
+        A = reference.ACTIVATION["logistic"](rng.normal(size=(n, k)))
+    else:
+        A = np.exp(rng.normal(size=(n, k)))
+    sw = rng.uniform(0.2, 2, n)
+    got = compute_loss(Y, A, sw if use_weight else np.empty(0), use_weight, LOSSES[name], np.finfo(float).eps, True)
+    want = SK_LOSSES[name](Y, A, sample_weight=sw if use_weight else None)
+    assert got == pytest.approx(want, rel=1e-12)
+
+
+@pytest.mark.parametrize("nesterov", [False, True])
+def test_sgd_step_matches_sklearn(nesterov):
+    layout = ParameterLayout([4, 3, 2])
+    params = layout.initialize("relu", np.random.RandomState(0), np.float64)
+    theirs = [a.copy() for a in sum(layout.views(params), [])]
+    sk_opt = SGDOptimizer(theirs, learning_rate_init=0.1, momentum=0.8, nesterov=nesterov)
+    state = SGDState(layout.size, np.float64, 0.1, "constant", 0.8, nesterov, 0.5)
+    for step in range(3):
+        grads = np.random.RandomState(step).normal(size=layout.size)
+        optimizer_step_inplace(params, grads, state.m, state.v, state.hyper)
+        sk_opt.update_params(theirs, sum(layout.views(grads), []))
+    np.testing.assert_allclose(params, np.concatenate([a.ravel() for a in theirs]), rtol=1e-14)
+
+
+def test_adam_step_matches_sklearn():
+    layout = ParameterLayout([4, 3, 2])
+    params = layout.initialize("relu", np.random.RandomState(0), np.float64)
+    theirs = [a.copy() for a in sum(layout.views(params), [])]
+    sk_opt = AdamOptimizer(theirs, learning_rate_init=0.01, beta_1=0.8, beta_2=0.99, epsilon=1e-7)
+    state = AdamState(layout.size, np.float64, 0.01, 0.8, 0.99, 1e-7)
+    for step in range(4):
+        grads = np.random.RandomState(step).normal(size=layout.size)
+        optimizer_step_inplace(params, grads, state.m, state.v, state.hyper)
+        sk_opt.update_params(theirs, sum(layout.views(grads), []))
+    np.testing.assert_allclose(params, np.concatenate([a.ravel() for a in theirs]), rtol=1e-14)
+    assert state.t == sk_opt.t == 4
+    assert state.learning_rate == pytest.approx(sk_opt.learning_rate, rel=1e-15)
+
+
+def test_schedules_match_sklearn():
+    for schedule in ("invscaling", "adaptive", "constant"):
+        state = SGDState(1, np.float64, 0.5, schedule, 0.9, True, 0.25)
+        sk_opt = SGDOptimizer([np.zeros(1)], 0.5, schedule, 0.9, True, 0.25)
+        for t in (10, 20):
+            state.iteration_ends(t)
+            sk_opt.iteration_ends(t)
+            assert state.trigger_stopping("m", False) == sk_opt.trigger_stopping("m", False)
+            assert state.learning_rate == sk_opt.learning_rate
+
+
+@pytest.mark.parametrize("activation", ["relu", "logistic"])
+def test_initialisation_draws_sklearns_weights(activation):
+    sk_model = SkMLPClassifier(activation=activation, hidden_layer_sizes=(5, 4))
+    sk_model._random_state = np.random.RandomState(42)
+    layout = ParameterLayout([6, 5, 4, 3])
+    params = layout.initialize(activation, np.random.RandomState(42), np.float32)
+    coefs, intercepts = layout.views(params)
+    for i, (n_in, n_out) in enumerate([(6, 5), (5, 4), (4, 3)]):
+        W, b = sk_model._init_coef(n_in, n_out, np.float32)
+        np.testing.assert_array_equal(coefs[i], W)
+        np.testing.assert_array_equal(intercepts[i], b)
+
+
+def test_layout_views_share_the_buffer_and_pack_round_trips():
+    layout = ParameterLayout([3, 4, 2])
+    buffer = np.arange(layout.size, dtype=float)
+    coefs, intercepts = layout.views(buffer)
+    assert [c.shape for c in coefs] == [(3, 4), (4, 2)] and [b.shape for b in intercepts] == [(4,), (2,)]
+    coefs[1][0, 0] = -1
+    assert buffer[12] == -1  # scikit-learn's _pack order: all W, then all b
+    np.testing.assert_array_equal(layout.pack(coefs, intercepts, float), buffer)

@@ -1,0 +1,30 @@
+"""scikit-learn's own API conformance checks, for every public estimator.
+
+Estimators are discovered from ``fastmlp.__all__``, so a new one is checked
+without new test code. The only checks skipped are those scikit-learn skips
+for its own MLP on this machine (pandas or array-API extras not installed).
+"""
+
+import inspect
+
+from sklearn.base import BaseEstimator
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+import fastmlp
+
+ESTIMATORS = [
+    getattr(fastmlp, name)
+    for name in fastmlp.__all__
+    if inspect.isclass(getattr(fastmlp, name)) and issubclass(getattr(fastmlp, name), BaseEstimator)
+]
+
+
+def test_both_estimators_are_discovered():
+    assert {cls.__name__ for cls in ESTIMATORS} == {"MLPClassifier", "MLPRegressor"}
+
+
+# max_iter keeps the ~60 checks per estimator fast; scikit-learn's own test
+# suite checks its MLPs the same way.
+@parametrize_with_checks([cls(max_iter=50) for cls in ESTIMATORS])
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
