@@ -1,13 +1,23 @@
-"""Activations: ``f(Z)`` applied in place, and ``f'`` read off the output ``A``.
+"""Activations: ``f(Z + b)`` applied in place, and ``f'`` read off the output ``A``.
 
 Kernels receive an integer code instead of a function, so one compiled
 specialisation serves every activation. Adding an activation means: a code in
 ``ACTIVATIONS``, a branch in :func:`add_bias_activate_inplace` and, for hidden
 units, a branch in :func:`multiply_derivative_inplace`; the tests are
 parametrised over the registries.
+
+``exp``, ``tanh`` and the logistic function use :func:`exp_approx` /
+:func:`tanh_approx`, written so that LLVM vectorises them: libm's scalar
+calls, which Numba emits for ``np.exp``/``np.tanh`` (PyPI's llvmlite has no
+SVML), measured 8 ns (exp) and 20 ns (tanh) per element here, 5-10x slower
+than numpy's SIMD ufuncs, and made tanh networks slower than scikit-learn.
+Both are accurate to a few ulp.
 """
 
 import numpy as np
+from llvmlite import ir
+from numba import types
+from numba.extending import intrinsic
 
 from ._config import kernel
 
@@ -27,6 +37,78 @@ ACTIVATIONS = {
 HIDDEN_ACTIVATIONS = ("identity", "logistic", "tanh", "relu")
 
 
+@intrinsic
+def _bits_to_float64(typingctx, bits):
+    """Reinterpret an int64 bit pattern as a float64 (no conversion)."""
+    sig = types.float64(types.int64)
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.DoubleType())
+
+    return sig, codegen
+
+
+_LN2_HI = 6.93147180369123816490e-01  # ln 2 split in two (Cody-Waite): k * _LN2_HI is exact
+_LN2_LO = 1.90821492927058770002e-10
+_INV_LN2 = 1.44269504088896338700e00
+
+
+@kernel(ordered_math=True)
+def exp_approx(x):
+    """``exp(x)`` in float64, branch-free so that loops over it vectorise.
+
+    ``x = k ln2 + r`` with ``|r| <= ln2 / 2``; ``exp(r)`` by its Taylor series
+    to degree 13 (truncation below 1e-17), times ``2^k`` built from its bits.
+    Measured against numpy over [-708, 709.78]: at most 2 ulp.
+    Results below 2^-1021 (x < -708) are flushed to 0; x > 709.78 gives inf.
+    """
+    xc = min(max(x, -708.0), 709.782712893384)
+    k = np.floor(xc * _INV_LN2 + 0.5)
+    r = (xc - k * _LN2_HI) - k * _LN2_LO
+    p = 1.0 / 6227020800.0
+    p = p * r + 1.0 / 479001600.0
+    p = p * r + 1.0 / 39916800.0
+    p = p * r + 1.0 / 3628800.0
+    p = p * r + 1.0 / 362880.0
+    p = p * r + 1.0 / 40320.0
+    p = p * r + 1.0 / 5040.0
+    p = p * r + 1.0 / 720.0
+    p = p * r + 1.0 / 120.0
+    p = p * r + 1.0 / 24.0
+    p = p * r + 1.0 / 6.0
+    p = p * r + 0.5
+    p = p * r + 1.0
+    p = p * r + 1.0
+    # 2^k as 2 * 2^(k-1): k reaches 1024 near the overflow threshold
+    y = p * _bits_to_float64((np.int64(k) + 1022) << 52) * 2.0
+    y = np.inf if x > 709.782712893384 else y
+    y = 0.0 if x < -708.0 else y
+    return x if x != x else y
+
+
+@kernel(ordered_math=True)
+def tanh_approx(x):
+    """``tanh(x)`` in float64, branch-free: ``(1 - e^{-2|x|}) / (1 + e^{-2|x|})``
+    with the sign of x, and for ``|x| < 1/8`` (where that difference cancels)
+    the Taylor series to degree 17."""
+    a = abs(x)
+    t = exp_approx(-2.0 * a)
+    large = (1.0 - t) / (1.0 + t)
+    large = large if x >= 0 else -large
+    x2 = x * x
+    p = 6404582.0 / 10854718875.0
+    p = p * x2 - 929569.0 / 638512875.0
+    p = p * x2 + 21844.0 / 6081075.0
+    p = p * x2 - 1382.0 / 155925.0
+    p = p * x2 + 62.0 / 2835.0
+    p = p * x2 - 17.0 / 315.0
+    p = p * x2 + 2.0 / 15.0
+    p = p * x2 - 1.0 / 3.0
+    small = x + x * x2 * p
+    y = small if a < 0.125 else large
+    return x if x != x else y
+
+
 @kernel
 def add_bias_activate_inplace(Z, b, code):
     """``Z <- f(Z + b)`` in one pass; Z is (n_samples, n_out), b is (n_out,).
@@ -39,15 +121,15 @@ def add_bias_activate_inplace(Z, b, code):
             z_max = -np.inf
             for k in range(n_out):
                 Z[i, k] += b[k]
-                if Z[i, k] > z_max:
-                    z_max = Z[i, k]
+                z_max = max(z_max, Z[i, k])
             total = 0.0
             for k in range(n_out):
-                e = np.exp(Z[i, k] - z_max)
+                e = exp_approx(Z[i, k] - z_max)
                 Z[i, k] = e
                 total += e
+            inv_total = 1.0 / total
             for k in range(n_out):
-                Z[i, k] /= total
+                Z[i, k] *= inv_total
         return
     # One loop per code, so that each inner loop is branch-free and vectorises.
     if code == IDENTITY:
@@ -57,47 +139,45 @@ def add_bias_activate_inplace(Z, b, code):
     elif code == RELU:
         for i in range(n_samples):
             for k in range(n_out):
-                z = Z[i, k] + b[k]
-                Z[i, k] = z if z > 0 else 0
+                Z[i, k] = max(Z[i, k] + b[k], 0.0)
     elif code == LOGISTIC:
         for i in range(n_samples):
             for k in range(n_out):
-                Z[i, k] = 1 / (1 + np.exp(-(Z[i, k] + b[k])))
+                Z[i, k] = 1.0 / (1.0 + exp_approx(-(Z[i, k] + b[k])))
     elif code == TANH:
         for i in range(n_samples):
             for k in range(n_out):
-                Z[i, k] = np.tanh(Z[i, k] + b[k])
+                Z[i, k] = tanh_approx(Z[i, k] + b[k])
     elif code == EXP:
         for i in range(n_samples):
             for k in range(n_out):
-                Z[i, k] = np.exp(Z[i, k] + b[k])
+                Z[i, k] = exp_approx(Z[i, k] + b[k])
 
 
 @kernel
-def multiply_derivative_inplace(A, delta, code):
-    """``delta *= f'(Z)``, with the derivative written in terms of ``A = f(Z)``.
+def multiply_derivative_inplace(A, delta, code, column_sums):
+    """``delta *= f'(Z)``, the derivative written in terms of ``A = f(Z)``;
+    then ``column_sums = sum_rows delta`` (the bias gradient), in the same pass.
 
     logistic ``a (1 - a)``, tanh ``1 - a^2``, relu ``[a > 0]``, identity ``1``,
     exp ``a`` (the last only for non-canonical output layers). ``A`` and
-    ``delta`` are (n_samples, n_out); ``delta`` is modified in place.
+    ``delta`` are (n_samples, n_out), ``column_sums`` (n_out,); ``delta`` and
+    ``column_sums`` are written.
     """
     n_samples, n_out = A.shape
-    if code == RELU:
-        for i in range(n_samples):
+    column_sums[:] = 0
+    for i in range(n_samples):
+        if code == RELU:
             for k in range(n_out):
-                if A[i, k] == 0:
-                    delta[i, k] = 0
-    elif code == LOGISTIC:
-        for i in range(n_samples):
+                delta[i, k] = delta[i, k] if A[i, k] > 0 else 0.0
+        elif code == LOGISTIC:
             for k in range(n_out):
-                a = A[i, k]
-                delta[i, k] *= a * (1 - a)
-    elif code == TANH:
-        for i in range(n_samples):
+                delta[i, k] *= A[i, k] * (1.0 - A[i, k])
+        elif code == TANH:
             for k in range(n_out):
-                a = A[i, k]
-                delta[i, k] *= 1 - a * a
-    elif code == EXP:
-        for i in range(n_samples):
+                delta[i, k] *= 1.0 - A[i, k] * A[i, k]
+        elif code == EXP:
             for k in range(n_out):
                 delta[i, k] *= A[i, k]
+        for k in range(n_out):
+            column_sums[k] += delta[i, k]

@@ -10,8 +10,10 @@ integer codes and Python scalars (see ../shared/MATH.md for the equations):
 
 Parameters, gradients and optimizer moments are flat buffers in the layout of
 ``_layout.ParameterLayout``; activations and error terms of a batch live in one
-flat workspace allocated once per fit. Sparse input is CSR: its rows enter
-only the first layer's two products, which run on the CSR structure.
+flat workspace allocated once per fit. Where each layer's blocks start is
+computed once per kernel call (``network_offsets``), so nothing is allocated
+per mini-batch. Sparse input is CSR: its rows enter only the first layer's two
+products, which run on the CSR structure.
 
 Because layers, activations, losses and optimizers are all runtime values,
 each kernel compiles once per dtype.
@@ -21,7 +23,7 @@ import numpy as np
 
 from ._activations import add_bias_activate_inplace, multiply_derivative_inplace
 from ._config import kernel
-from ._losses import compute_loss, compute_output_delta
+from ._losses import loss_and_output_delta
 from ._optimizers import optimizer_step_inplace
 
 # Slots of the integer ``codes`` vector passed to the kernels.
@@ -29,34 +31,27 @@ from ._optimizers import optimizer_step_inplace
 HIDDEN_ACTIVATION, OUTPUT_ACTIVATION, LOSS, IS_SPARSE, USE_WEIGHT, MEAN_OVER_OUTPUTS = range(6)
 N_CODES = 6
 
+# Rows of the (3, n_layers + 1) offsets table: where layer l's W and b start
+# in the parameter buffer, and its activations in a workspace.
+COEF, INTERCEPT, ACT = range(3)
+
 # Rows per chunk in prediction: bounds the workspace while keeping GEMMs large.
 PREDICT_CHUNK_ROWS = 4096
 
 
 @kernel
-def layer_offsets(layer_units, rows):
-    """Start of each layer's ``rows x n_out`` block in a workspace: (n_layers + 1,)."""
+def network_offsets(layer_units, rows):
+    """(3, n_layers + 1) table of block starts: ``W_l``, ``b_l`` in the flat
+    parameters, and the ``rows x n_out`` activation block of layer l."""
     n_layers = layer_units.shape[0] - 1
-    offsets = np.empty(n_layers + 1, dtype=np.int64)
-    offsets[0] = 0
+    offsets = np.zeros((3, n_layers + 1), dtype=np.int64)
     for l in range(n_layers):
-        offsets[l + 1] = offsets[l] + rows * layer_units[l + 1]
+        offsets[COEF, l + 1] = offsets[COEF, l] + layer_units[l] * layer_units[l + 1]
+        offsets[ACT, l + 1] = offsets[ACT, l] + rows * layer_units[l + 1]
+    offsets[INTERCEPT, 0] = offsets[COEF, n_layers]
+    for l in range(n_layers):
+        offsets[INTERCEPT, l + 1] = offsets[INTERCEPT, l] + layer_units[l + 1]
     return offsets
-
-
-@kernel
-def param_offsets(layer_units):
-    """Starts of each layer's ``W`` and ``b`` in the flat parameter buffer."""
-    n_layers = layer_units.shape[0] - 1
-    coef_offsets = np.empty(n_layers + 1, dtype=np.int64)
-    coef_offsets[0] = 0
-    for l in range(n_layers):
-        coef_offsets[l + 1] = coef_offsets[l] + layer_units[l] * layer_units[l + 1]
-    intercept_offsets = np.empty(n_layers + 1, dtype=np.int64)
-    intercept_offsets[0] = coef_offsets[n_layers]
-    for l in range(n_layers):
-        intercept_offsets[l + 1] = intercept_offsets[l] + layer_units[l + 1]
-    return coef_offsets, intercept_offsets
 
 
 @kernel
@@ -89,32 +84,30 @@ def csr_rows_transpose_dot(data, indices, indptr, rows, delta, out):
 
 
 @kernel
-def forward_batch_inplace(
-    Xb, X_data, X_indices, X_indptr, rows, params, layer_units, codes, acts, act_offsets, n_rows, out
-):
-    """Forward pass of ``n_rows`` rows; hidden ``A_l`` go to ``acts``, ``A_L`` to ``out``.
+def forward_batch_inplace(Xb, X_data, X_indices, X_indptr, rows, params, layer_units, codes, offsets, acts, out):
+    """Forward pass of one batch; hidden ``A_l`` go to ``acts``, ``A_L`` to ``out``.
 
     Dense rows are ``Xb`` (n_rows, n_features); sparse rows are ``rows`` of
     the CSR matrix (``codes[IS_SPARSE]``). ``out`` is (n_rows, n_outputs).
     """
     n_layers = layer_units.shape[0] - 1
-    coef_offsets, intercept_offsets = param_offsets(layer_units)
+    n_rows = out.shape[0]
     for l in range(n_layers):
         n_in = layer_units[l]
         n_out = layer_units[l + 1]
-        W = params[coef_offsets[l] : coef_offsets[l + 1]].reshape((n_in, n_out))
-        b = params[intercept_offsets[l] : intercept_offsets[l + 1]]
+        W = params[offsets[COEF, l] : offsets[COEF, l + 1]].reshape((n_in, n_out))
+        b = params[offsets[INTERCEPT, l] : offsets[INTERCEPT, l + 1]]
         if l == n_layers - 1:
             Z = out
         else:
-            Z = acts[act_offsets[l] : act_offsets[l] + n_rows * n_out].reshape((n_rows, n_out))
+            Z = acts[offsets[ACT, l] : offsets[ACT, l] + n_rows * n_out].reshape((n_rows, n_out))
         if l == 0:
             if codes[IS_SPARSE]:
                 csr_rows_dot(X_data, X_indices, X_indptr, rows, W, Z)
             else:
                 np.dot(Xb, W, Z)
         else:
-            A_prev = acts[act_offsets[l - 1] : act_offsets[l - 1] + n_rows * n_in].reshape((n_rows, n_in))
+            A_prev = acts[offsets[ACT, l - 1] : offsets[ACT, l - 1] + n_rows * n_in].reshape((n_rows, n_in))
             np.dot(A_prev, W, Z)
         code = codes[OUTPUT_ACTIVATION] if l == n_layers - 1 else codes[HIDDEN_ACTIVATION]
         add_bias_activate_inplace(Z, b, code)
@@ -122,28 +115,24 @@ def forward_batch_inplace(
 
 @kernel
 def loss_and_grad_batch(
-    Xb, X_data, X_indices, X_indptr, rows, Yb, swb, params, grads, layer_units, codes, alpha, eps, ws, capacity
+    Xb, X_data, X_indices, X_indptr, rows, Yb, swb, params, grads, layer_units, codes, offsets, alpha, eps, ws
 ):
     """Loss of one batch and its gradient, written into ``grads``.
 
-    ``ws`` holds, for a batch of up to ``capacity`` rows, every layer's
-    activations followed by every layer's error terms. Returns the loss as
-    scikit-learn reports it per batch: the data term plus
-    ``alpha / (2 S) sum_l ||W_l||^2``, S the batch's weight sum.
+    ``ws`` holds every layer's activations (blocks at ``offsets[ACT]``, sized
+    for the largest batch) followed by every layer's error terms, laid out
+    the same way. Returns the loss as scikit-learn reports it per batch: the
+    data term plus ``alpha / (2 S) sum_l ||W_l||^2``, S the batch's weight sum.
     """
     n_rows = Yb.shape[0]
     n_layers = layer_units.shape[0] - 1
-    use_weight = codes[USE_WEIGHT] != 0
-    coef_offsets, intercept_offsets = param_offsets(layer_units)
-    act_offsets = layer_offsets(layer_units, capacity)
-    deltas = ws[act_offsets[n_layers] :]
     n_outputs = layer_units[n_layers]
-    A_out = ws[act_offsets[n_layers - 1] : act_offsets[n_layers - 1] + n_rows * n_outputs].reshape(
-        (n_rows, n_outputs)
-    )
-    forward_batch_inplace(
-        Xb, X_data, X_indices, X_indptr, rows, params, layer_units, codes, ws, act_offsets, n_rows, A_out
-    )
+    use_weight = codes[USE_WEIGHT] != 0
+    acts = ws[: offsets[ACT, n_layers]]
+    deltas = ws[offsets[ACT, n_layers] :]
+    out_start = offsets[ACT, n_layers - 1]
+    A_out = acts[out_start : out_start + n_rows * n_outputs].reshape((n_rows, n_outputs))
+    forward_batch_inplace(Xb, X_data, X_indices, X_indptr, rows, params, layer_units, codes, offsets, acts, A_out)
 
     weight_sum = 0.0
     if use_weight:
@@ -152,50 +141,42 @@ def loss_and_grad_batch(
     else:
         weight_sum = n_rows
     penalty = 0.0
-    for j in range(coef_offsets[n_layers]):
+    for j in range(offsets[COEF, n_layers]):
         penalty += params[j] * params[j]
-    loss = compute_loss(Yb, A_out, swb, use_weight, codes[LOSS], eps, codes[MEAN_OVER_OUTPUTS] != 0)
-    loss += 0.5 * alpha * penalty / weight_sum
 
-    # delta_L = s (A_L - Y) / S: the 1/S is folded in here once.
-    delta = deltas[act_offsets[n_layers - 1] : act_offsets[n_layers - 1] + n_rows * n_outputs].reshape(
-        (n_rows, n_outputs)
-    )
-    compute_output_delta(Yb, A_out, swb, use_weight, codes[LOSS], codes[OUTPUT_ACTIVATION], delta)
-    inv_weight_sum = 1.0 / weight_sum
-    for i in range(n_rows):
-        for k in range(n_outputs):
-            delta[i, k] *= inv_weight_sum
-    l2 = alpha * inv_weight_sum
+    # delta_L = s (A_L - Y) / S, and grad_b_L, with the loss in the same pass
+    delta = deltas[out_start : out_start + n_rows * n_outputs].reshape((n_rows, n_outputs))
+    grad_b = grads[offsets[INTERCEPT, n_layers - 1] : offsets[INTERCEPT, n_layers]]
+    loss = loss_and_output_delta(
+        Yb, A_out, swb, use_weight, weight_sum, codes[LOSS], codes[OUTPUT_ACTIVATION], eps,
+        codes[MEAN_OVER_OUTPUTS] != 0, delta, grad_b,
+    )  # fmt: skip
+    loss += 0.5 * alpha * penalty / weight_sum
+    l2 = alpha / weight_sum
 
     for l in range(n_layers - 1, -1, -1):
         n_in = layer_units[l]
         n_out = layer_units[l + 1]
-        W = params[coef_offsets[l] : coef_offsets[l + 1]].reshape((n_in, n_out))
-        grad_W = grads[coef_offsets[l] : coef_offsets[l + 1]].reshape((n_in, n_out))
-        grad_b = grads[intercept_offsets[l] : intercept_offsets[l + 1]]
-        delta = deltas[act_offsets[l] : act_offsets[l] + n_rows * n_out].reshape((n_rows, n_out))
+        W = params[offsets[COEF, l] : offsets[COEF, l + 1]].reshape((n_in, n_out))
+        grad_W = grads[offsets[COEF, l] : offsets[COEF, l + 1]].reshape((n_in, n_out))
+        delta = deltas[offsets[ACT, l] : offsets[ACT, l] + n_rows * n_out].reshape((n_rows, n_out))
         if l == 0:
             if codes[IS_SPARSE]:
                 csr_rows_transpose_dot(X_data, X_indices, X_indptr, rows, delta, grad_W)
             else:
                 np.dot(Xb.T, delta, grad_W)
         else:
-            A_prev = ws[act_offsets[l - 1] : act_offsets[l - 1] + n_rows * n_in].reshape((n_rows, n_in))
+            A_prev = acts[offsets[ACT, l - 1] : offsets[ACT, l - 1] + n_rows * n_in].reshape((n_rows, n_in))
             np.dot(A_prev.T, delta, grad_W)
             # delta_{l-1} = (delta_l W_l^T) * f'(A_{l-1}): a hidden unit feeds
             # every unit above it, so its error is the sum over them (a GEMM).
-            delta_prev = deltas[act_offsets[l - 1] : act_offsets[l - 1] + n_rows * n_in].reshape((n_rows, n_in))
+            delta_prev = deltas[offsets[ACT, l - 1] : offsets[ACT, l - 1] + n_rows * n_in].reshape((n_rows, n_in))
             np.dot(delta, W.T, delta_prev)
-            multiply_derivative_inplace(A_prev, delta_prev, codes[HIDDEN_ACTIVATION])
+            grad_b_prev = grads[offsets[INTERCEPT, l - 1] : offsets[INTERCEPT, l]]
+            multiply_derivative_inplace(A_prev, delta_prev, codes[HIDDEN_ACTIVATION], grad_b_prev)
         for j in range(n_in):
             for k in range(n_out):
                 grad_W[j, k] += l2 * W[j, k]
-        for k in range(n_out):
-            grad_b[k] = 0
-        for i in range(n_rows):
-            for k in range(n_out):
-                grad_b[k] += delta[i, k]
     return loss
 
 
@@ -209,37 +190,40 @@ def train_epoch_inplace(
     Batches are consecutive slices of ``sample_idx`` (the epoch's order of
     row indices into X, Y and sample_weight), the last one possibly shorter.
     Per batch: gather the rows into the workspace, forward, backward, one
-    optimizer step. Returns ``sum_batches loss_batch * n_rows_batch``, which
-    divided by the number of rows is scikit-learn's ``loss_``.
+    optimizer step (``_optimizers.optimizer_step_inplace`` on ``opt_m``,
+    ``opt_v``, ``opt_hyper``). Returns ``sum_batches loss_batch * n_rows_batch``,
+    which divided by the number of rows is scikit-learn's ``loss_``.
     """
     n_samples = sample_idx.shape[0]
     n_features = layer_units[0]
     n_outputs = layer_units[layer_units.shape[0] - 1]
     is_sparse = codes[IS_SPARSE] != 0
     use_weight = codes[USE_WEIGHT] != 0
-    x_size = 0 if is_sparse else batch_size * n_features
-    Xbuf = ws[:x_size]
-    Ybuf = ws[x_size : x_size + batch_size * n_outputs]
-    swbuf = ws[x_size + batch_size * n_outputs : x_size + batch_size * (n_outputs + 1)]
-    layers_ws = ws[x_size + batch_size * (n_outputs + 1) :]
+    x_width = 0 if is_sparse else n_features
+    Xbuf = ws[: batch_size * x_width]
+    Ybuf = ws[batch_size * x_width : batch_size * (x_width + n_outputs)]
+    swbuf = ws[batch_size * (x_width + n_outputs) : batch_size * (x_width + n_outputs + 1)]
+    layers_ws = ws[batch_size * (x_width + n_outputs + 1) :]
+    offsets = network_offsets(layer_units, batch_size)
     accumulated_loss = 0.0
     for start in range(0, n_samples, batch_size):
         stop = min(start + batch_size, n_samples)
         n_rows = stop - start
         rows = sample_idx[start:stop]
-        Xb = Xbuf[: n_rows * (0 if is_sparse else n_features)].reshape((n_rows, 0 if is_sparse else n_features))
+        Xb = Xbuf[: n_rows * x_width].reshape((n_rows, x_width))
         Yb = Ybuf[: n_rows * n_outputs].reshape((n_rows, n_outputs))
         swb = swbuf[:n_rows]
         for i in range(n_rows):
             r = rows[i]
-            if not is_sparse:
-                Xb[i, :] = X[r, :]
-            Yb[i, :] = Y[r, :]
+            for j in range(x_width):
+                Xb[i, j] = X[r, j]
+            for k in range(n_outputs):
+                Yb[i, k] = Y[r, k]
             if use_weight:
                 swb[i] = sample_weight[r]
         batch_loss = loss_and_grad_batch(
             Xb, X_data, X_indices, X_indptr, rows, Yb, swb, params, grads,
-            layer_units, codes, alpha, eps, layers_ws, batch_size,
+            layer_units, codes, offsets, alpha, eps, layers_ws,
         )  # fmt: skip
         accumulated_loss += batch_loss * n_rows
         optimizer_step_inplace(params, grads, opt_m, opt_v, opt_hyper)
@@ -257,9 +241,10 @@ def full_batch_loss_and_grad(
     """
     n_samples = Y.shape[0]
     rows = np.arange(n_samples) if codes[IS_SPARSE] else np.empty(0, dtype=np.int64)
+    offsets = network_offsets(layer_units, n_samples)
     return loss_and_grad_batch(
         X, X_data, X_indices, X_indptr, rows, Y, sample_weight, params, grads,
-        layer_units, codes, alpha, eps, ws, n_samples,
+        layer_units, codes, offsets, alpha, eps, ws,
     )  # fmt: skip
 
 
@@ -279,7 +264,7 @@ def predict_inplace(X, X_data, X_indices, X_indptr, params, layer_units, codes, 
                 if not np.isfinite(X[i, j]):
                     return False
     chunk = min(PREDICT_CHUNK_ROWS, n_samples)
-    act_offsets = layer_offsets(layer_units, chunk)
+    offsets = network_offsets(layer_units, chunk)
     rows = np.empty(0, dtype=np.int64)
     for start in range(0, n_samples, chunk):
         stop = min(start + chunk, n_samples)
@@ -287,6 +272,6 @@ def predict_inplace(X, X_data, X_indices, X_indptr, params, layer_units, codes, 
             rows = np.arange(start, stop)
         forward_batch_inplace(
             X[start:stop], X_data, X_indices, X_indptr, rows, params, layer_units, codes,
-            ws, act_offsets, stop - start, out[start:stop],
+            offsets, ws, out[start:stop],
         )  # fmt: skip
     return True

@@ -3,8 +3,7 @@
 ``LOSSES`` maps a loss name to its code; ``CANONICAL_OUTPUT`` gives the output
 activation that makes the output error term simply ``delta_L = s (A - Y) / S``
 (MATH.md, "Backward pass"). Values follow scikit-learn's ``_base.py`` so that
-``loss_`` and ``loss_curve_`` match it, except that squared error is not
-averaged over outputs here (the estimator does that when it reports).
+``loss_`` and ``loss_curve_`` match it.
 """
 
 import numpy as np
@@ -44,30 +43,36 @@ def is_canonical(loss_code, out_code):
 
 
 @kernel
-def compute_loss(Y, A, sample_weight, use_weight, loss_code, eps, mean_over_outputs):
-    """Data term of the loss: ``1/S sum_i s_i sum_k l(y_ik, a_ik)``.
+def loss_and_output_delta(
+    Y, A, sample_weight, use_weight, weight_sum, loss_code, out_code, eps, mean_over_outputs, delta, grad_b
+):
+    """Data term of the loss, and the output error term, in one pass.
 
-    With ``mean_over_outputs`` the squared error is also divided by n_out,
-    as scikit-learn does when it reports ``loss_`` (its gradient is not).
+    Returns ``E = 1/S sum_i s_i sum_k l(y_ik, a_ik)`` (accumulated in float64)
+    and writes ``delta = s (A - Y) / S`` and ``grad_b = sum_rows delta``. Per
+    element ``l`` is ``(y - a)^2 / 2`` (squared error), ``-y log a`` (log
+    loss), ``-y log a - (1 - y) log(1 - a)`` (binary log loss) and
+    ``y log(y / a) - y + a`` (Poisson, scikit-learn's form); probabilities
+    are clipped to ``[eps, 1 - eps]`` before logs. With ``mean_over_outputs``
+    squared error is also divided by n_out, as scikit-learn reports it (its
+    gradient is not). For the non-canonical pairs (squared error behind a
+    logistic, tanh, relu or exp output) delta is also multiplied by ``f'(A)``.
 
-    Y, A: (n_samples, n_out); sample_weight: (n_samples,), read only when
-    ``use_weight``. ``eps`` clips probabilities away from 0 and 1 before logs.
-    Per element ``l`` is ``(y - a)^2 / 2`` (squared error), ``-y log a``
-    (log_loss), ``-y log a - (1 - y) log(1 - a)`` (binary log loss) and
-    ``y log(y / a) - y + a`` (Poisson deviance / 2, scikit-learn's form).
-    Accumulated in float64 whatever the dtype.
+    Y, A, delta: (n_samples, n_out); sample_weight: (n_samples,), read only
+    when ``use_weight``; weight_sum is S; grad_b: (n_out,).
     """
     n_samples, n_out = A.shape
+    inv_weight_sum = 1.0 / weight_sum
     total = 0.0
-    weight_sum = 0.0
     for i in range(n_samples):
+        s = sample_weight[i] if use_weight else 1.0
         row = 0.0
         for k in range(n_out):
             y = Y[i, k]
             a = A[i, k]
+            delta[i, k] = (s * inv_weight_sum) * (a - y)
             if loss_code == SQUARED_ERROR:
-                r = y - a
-                row += 0.5 * r * r
+                row += 0.5 * (y - a) * (y - a)
             elif loss_code == POISSON:
                 if y > 0:
                     row += y * np.log(y / a)
@@ -78,31 +83,14 @@ def compute_loss(Y, A, sample_weight, use_weight, loss_code, eps, mean_over_outp
                     row -= y * np.log(p)
                 if loss_code == BINARY_LOG_LOSS and y != 1:
                     row -= (1.0 - y) * np.log(1.0 - p)
-        if use_weight:
-            total += sample_weight[i] * row
-            weight_sum += sample_weight[i]
-        else:
-            total += row
-    if not use_weight:
-        weight_sum = n_samples
+        total += s * row
     if mean_over_outputs and loss_code == SQUARED_ERROR:
         total /= n_out
-    return total / weight_sum
-
-
-@kernel
-def compute_output_delta(Y, A, sample_weight, use_weight, loss_code, out_code, delta):
-    """Output error term without the 1/S factor: ``delta = s (A - Y)``.
-
-    Canonical pairs need nothing more. The only non-canonical pairs supported
-    are squared error with an element-wise output (logistic, tanh, relu,
-    exp), where ``dE/dA = A - Y`` is multiplied by ``f'(A)``. ``delta`` is
-    written in place, shape (n_samples, n_out).
-    """
-    n_samples, n_out = A.shape
-    for i in range(n_samples):
-        s = sample_weight[i] if use_weight else 1.0
-        for k in range(n_out):
-            delta[i, k] = s * (A[i, k] - Y[i, k])
-    if not is_canonical(loss_code, out_code):
-        multiply_derivative_inplace(A, delta, out_code)
+    if is_canonical(loss_code, out_code):
+        grad_b[:] = 0
+        for i in range(n_samples):
+            for k in range(n_out):
+                grad_b[k] += delta[i, k]
+    else:
+        multiply_derivative_inplace(A, delta, out_code, grad_b)
+    return total * inv_weight_sum

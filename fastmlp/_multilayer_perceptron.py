@@ -19,7 +19,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelBinarizer
-from sklearn.utils import check_random_state, column_or_1d, shuffle
+from sklearn.utils import check_random_state, column_or_1d
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.fixes import _get_additional_lbfgs_options_dict
 from sklearn.utils.metaestimators import available_if
@@ -415,7 +415,11 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                 self.n_iter_ = 0
                 for it in range(self.max_iter):
                     if self.shuffle:
-                        sample_idx = shuffle(sample_idx, random_state=self._random_state)
+                        # sklearn.utils.shuffle(sample_idx, random_state=rng) draws exactly
+                        # this; called directly it cost ~200 us per epoch (10% of W1's fit).
+                        permutation = np.arange(n_samples)
+                        self._random_state.shuffle(permutation)
+                        sample_idx = sample_idx[permutation]
                     epoch_rows = train_idx[sample_idx] if early_stopping else sample_idx
                     accumulated_loss = train_epoch_inplace(
                         data.X, data.data, data.indices, data.indptr, data.Y, data.sample_weight,
