@@ -32,11 +32,12 @@ CACHE_ENABLED = os.environ.get("FASTMLP_DISABLE_CACHE", "0") in ("", "0")
 _warned_no_cache = False
 
 
-def kernel(func=None, *, ordered_math=False):
+def kernel(func=None, *, ordered_math=False, parallel=False):
     """Compile ``func`` with the project's Numba options.
 
     ``@kernel(ordered_math=True)`` keeps floating-point operations in the
-    order written (no reassociation).
+    order written (no reassociation); ``@kernel(parallel=True)`` lets its
+    ``prange`` loops run on Numba's threads.
 
     Caching is tried first; where Numba finds no writable cache directory it
     raises at decoration time, and the kernel is compiled without a cache
@@ -45,8 +46,8 @@ def kernel(func=None, *, ordered_math=False):
     """
     global _warned_no_cache
     if func is None:
-        return lambda f: kernel(f, ordered_math=ordered_math)
-    options = dict(NUMBA_OPTIONS)
+        return lambda f: kernel(f, ordered_math=ordered_math, parallel=parallel)
+    options = dict(NUMBA_OPTIONS, parallel=parallel)
     if ordered_math:
         options["fastmath"] = set(ORDERED_FASTMATH_FLAGS)
     if CACHE_ENABLED:

@@ -70,15 +70,17 @@ class ParameterLayout:
         return buffer
 
 
-def training_workspace_size(layer_units, batch_size, is_sparse):
+def training_workspace_size(layer_units, batch_size, is_sparse, n_parts=1):
     """Length of the flat workspace the training kernels use for one batch.
 
-    Per batch row: the gathered inputs (dense only), targets and sample weight,
-    then every layer's activations ``A`` and error terms ``delta``.
+    Per batch row: the gathered inputs (dense only), targets and sample weight;
+    then, per part of ``ceil(batch_size / n_parts)`` rows, every layer's
+    activations ``A`` and error terms ``delta``.
     """
     n_features, n_outputs = layer_units[0], layer_units[-1]
-    per_row = (0 if is_sparse else n_features) + n_outputs + 1 + 2 * sum(layer_units[1:])
-    return int(batch_size * per_row)
+    gathered = batch_size * ((0 if is_sparse else n_features) + n_outputs + 1)
+    part_rows = -(-batch_size // n_parts)
+    return int(gathered + n_parts * part_rows * 2 * sum(layer_units[1:]))
 
 
 def prediction_workspace_size(layer_units, chunk_rows):

@@ -44,7 +44,7 @@ from ._backprop import (
 from ._layout import ParameterLayout, as_kernel_input, prediction_workspace_size, training_workspace_size
 from ._losses import LOSSES
 from ._optimizers import make_optimizer_state
-from ._threads import blas_threads
+from . import _threads
 
 _STOCHASTIC_SOLVERS = ["sgd", "adam"]
 _EMPTY_INDEX = np.empty(0, dtype=np.int64)
@@ -340,7 +340,8 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
             return loss, grads.astype(np.float64)
 
         iprint = 1 if (self.verbose is True or self.verbose >= 1) else -1
-        with blas_threads(layer_units, n_samples):
+        blas_threads, _ = _threads.plan(layer_units, n_samples)
+        with _threads.limits(blas_threads, 1):
             opt_res = scipy.optimize.minimize(
                 loss_and_grad,
                 params.astype(np.float64),
@@ -404,14 +405,18 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                 )
             batch_size = int(np.clip(self.batch_size, 1, n_samples))
 
+        blas_threads, n_parts = _threads.plan(layer_units, batch_size)
         grads = np.empty_like(params)
-        workspace = np.empty(training_workspace_size(layer_units, batch_size, data.is_sparse), dtype=params.dtype)
+        part_grads = np.empty((n_parts if n_parts > 1 else 0, params.shape[0]), dtype=params.dtype)
+        workspace = np.empty(
+            training_workspace_size(layer_units, batch_size, data.is_sparse, n_parts), dtype=params.dtype
+        )
         codes = data.codes(self)
         eps = float(np.finfo(params.dtype).eps)
         alpha = float(self.alpha)
 
         try:
-            with blas_threads(layer_units, batch_size):
+            with _threads.limits(blas_threads, n_parts):
                 self.n_iter_ = 0
                 for it in range(self.max_iter):
                     if self.shuffle:
@@ -423,8 +428,8 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                     epoch_rows = train_idx[sample_idx] if early_stopping else sample_idx
                     accumulated_loss = train_epoch_inplace(
                         data.X, data.data, data.indices, data.indptr, data.Y, data.sample_weight,
-                        np.ascontiguousarray(epoch_rows, dtype=np.int64), batch_size,
-                        params, grads, optimizer.m, optimizer.v, optimizer.hyper,
+                        np.ascontiguousarray(epoch_rows, dtype=np.int64), batch_size, n_parts,
+                        params, grads, part_grads, optimizer.m, optimizer.v, optimizer.hyper,
                         self._layout.layer_units, codes, alpha, eps, workspace,
                     )  # fmt: skip
                     self.n_iter_ += 1

@@ -1,17 +1,29 @@
-"""How many BLAS threads a fit uses.
+"""How a fit uses the machine's cores: BLAS threads, or batch parts on Numba threads.
 
-``np.dot`` inside the kernels calls SciPy's OpenBLAS. On small matrices its
-idle threads spin beside the main thread: measured on the 2-core dev machine,
-they made small-batch fits up to 15x slower than one thread. A fit therefore
-uses one BLAS thread unless its per-batch GEMMs are large, and never more than
-the limit the caller has set (threadpoolctl, joblib workers).
+``np.dot`` inside the kernels calls SciPy's OpenBLAS. On small matrices a
+second BLAS thread costs more than it gives (measured on the 2-core dev
+machine: W1 and W4 fits 5-15% slower with two BLAS threads than with one;
+the issue's prototype saw up to 15x slower small-batch fits from spinning
+BLAS threads). So:
+
+- large per-batch GEMMs: BLAS keeps every thread the caller allows, batches
+  run whole;
+- small ones: BLAS gets one thread, and each batch is split into row blocks
+  (``n_parts``) run on Numba's threads, each doing its own small GEMMs;
+- never more threads than the caller allows: the BLAS limit already in force
+  (threadpoolctl, joblib's workers) and ``numba.get_num_threads()``.
 """
 
 import contextlib
 
+import numba
+
 # A batch's forward GEMMs must take at least this many flops
 # (2 * batch * sum n_in * n_out) before a second BLAS thread is worth waking.
-MIN_FLOPS_PER_BATCH_FOR_THREADS = 5e7
+MIN_FLOPS_PER_BATCH_FOR_BLAS_THREADS = 5e7
+
+# Below this many rows per part, splitting a batch costs more than it gives.
+MIN_ROWS_PER_PART = 32
 
 _controller = None
 
@@ -31,23 +43,35 @@ def _blas_controller():
     return _controller
 
 
-def choose_blas_threads(layer_units, batch_rows):
-    """1, or every thread the caller allows when one batch's GEMMs are big."""
-    flops = 2.0 * batch_rows * sum(a * b for a, b in zip(layer_units[:-1], layer_units[1:]))
-    return None if flops >= MIN_FLOPS_PER_BATCH_FOR_THREADS else 1
+def allowed_threads():
+    """The most threads the caller lets a fit use."""
+    blas = [lib.num_threads for lib in _blas_controller().lib_controllers]
+    return max(1, min(blas + [numba.get_num_threads()]))
+
+
+def gemm_flops_per_batch(layer_units, batch_rows):
+    return 2.0 * batch_rows * sum(a * b for a, b in zip(layer_units[:-1], layer_units[1:]))
+
+
+def plan(layer_units, batch_rows):
+    """``(blas_threads, n_parts)`` for a fit; blas_threads None means 'leave as is'."""
+    threads = allowed_threads()
+    if gemm_flops_per_batch(layer_units, batch_rows) >= MIN_FLOPS_PER_BATCH_FOR_BLAS_THREADS:
+        return None, 1
+    return 1, max(1, min(threads, batch_rows // MIN_ROWS_PER_PART))
 
 
 @contextlib.contextmanager
-def blas_threads(layer_units, batch_rows):
-    """Limit BLAS threads for the duration of a fit, then restore them."""
-    wanted = choose_blas_threads(layer_units, batch_rows)
-    if wanted is None:
-        yield
-        return
-    controller = _blas_controller()
-    current = [lib.num_threads for lib in controller.lib_controllers]
-    if not current or max(current) <= wanted:
-        yield
-        return
-    with controller.limit(limits=wanted):
-        yield
+def limits(blas_threads, n_parts):
+    """Apply a plan for the duration of a fit, then restore the previous settings."""
+    previous_numba = numba.get_num_threads()
+    numba.set_num_threads(max(1, min(n_parts, previous_numba)))
+    try:
+        controller = _blas_controller()
+        if blas_threads is None or all(lib.num_threads <= blas_threads for lib in controller.lib_controllers):
+            yield
+        else:
+            with controller.limit(limits=blas_threads):
+                yield
+    finally:
+        numba.set_num_threads(previous_numba)

@@ -134,8 +134,8 @@ def test_worked_example_sgd_step_through_the_fused_epoch():
     X, Y = np.array(w["X"]), np.array(w["Y"])
     loss = _backprop.train_epoch_inplace(
         X, np.empty(0), np.empty(0, np.int64), np.empty(0, np.int64), Y, np.empty(0),
-        np.arange(1), 1, params, grads, state.m, state.v, state.hyper, layout.layer_units,
-        codes, 0.0, 1e-16, workspace,
+        np.arange(1), 1, 1, params, grads, np.empty((0, layout.size)), state.m, state.v, state.hyper,
+        layout.layer_units, codes, 0.0, 1e-16, workspace,
     )  # fmt: skip
     assert abs(loss - w["E"]) < 1e-12
     (V, W), _ = layout.views(params)

@@ -1,9 +1,12 @@
-"""BLAS threads: one for small GEMMs, and never more than the caller allows."""
+"""How fits use the cores: one BLAS thread and batch parts for small GEMMs,
+BLAS threads for large ones, and never more threads than the caller allows."""
 
 import warnings
 
+import numba
 import numpy as np
 import pytest
+import sklearn.neural_network as sk
 from sklearn.datasets import make_classification
 from threadpoolctl import threadpool_info, threadpool_limits
 
@@ -18,42 +21,62 @@ def _scipy_blas_threads():
 
 
 @pytest.fixture
-def threads_seen_in_epochs(monkeypatch):
+def seen_in_epochs(monkeypatch):
+    """(BLAS threads, n_parts, Numba threads) observed at every epoch call."""
     seen = []
     real_epoch = mlp_module.train_epoch_inplace
 
     def recording_epoch(*args):
-        seen.append(_scipy_blas_threads())
+        seen.append((_scipy_blas_threads(), args[8], numba.get_num_threads()))
         return real_epoch(*args)
 
     monkeypatch.setattr(mlp_module, "train_epoch_inplace", recording_epoch)
     return seen
 
 
-def test_choice_depends_on_the_gemm_size():
-    assert _threads.choose_blas_threads([64, 32, 10], 16) == 1
-    assert _threads.choose_blas_threads([784, 512, 512, 10], 128) is None
-
-
-def test_small_fit_uses_one_thread_and_restores_the_setting(threads_seen_in_epochs):
-    before = _scipy_blas_threads()
-    X, y = make_classification(n_samples=100, n_features=8, random_state=0)
+def _fit(X, y, **params):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        MLPClassifier(hidden_layer_sizes=(8,), max_iter=3).fit(X, y)
-    assert threads_seen_in_epochs == [1, 1, 1]
-    assert _scipy_blas_threads() == before
+        return MLPClassifier(max_iter=2, random_state=0, **params).fit(X, y)
 
 
-def test_caller_limit_is_respected_for_large_gemms(threads_seen_in_epochs):
+def test_plan_depends_on_the_gemm_size():
+    cores = _threads.allowed_threads()
+    assert _threads.plan([64, 32, 10], 16) == (1, 1)  # tiny batch: run whole, one BLAS thread
+    assert _threads.plan([64, 100, 10], 200) == (1, min(cores, 200 // _threads.MIN_ROWS_PER_PART))
+    assert _threads.plan([784, 512, 512, 10], 128) == (None, 1)  # large GEMMs: BLAS threads
+
+
+def test_small_batches_split_across_threads_and_settings_are_restored(seen_in_epochs):
+    before = (_scipy_blas_threads(), numba.get_num_threads())
+    X, y = make_classification(n_samples=300, n_features=8, random_state=0)
+    _fit(X, y, hidden_layer_sizes=(8,), batch_size=128)
+    expected_parts = min(_threads.allowed_threads(), 4)
+    assert seen_in_epochs == [(1, expected_parts, expected_parts)] * 2
+    assert (_scipy_blas_threads(), numba.get_num_threads()) == before
+
+
+def test_caller_limit_is_respected(seen_in_epochs):
     X, y = make_classification(n_samples=256, n_features=400, random_state=0)
-    params = dict(hidden_layer_sizes=(300, 300), batch_size=256, max_iter=1)
-    with threadpool_limits(limits=1, user_api="blas"), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        MLPClassifier(**params).fit(X, y)
-    assert threads_seen_in_epochs == [1]
-    threads_seen_in_epochs.clear()
+    with threadpool_limits(limits=1, user_api="blas"):
+        _fit(X, y, hidden_layer_sizes=(300, 300), batch_size=256)  # large GEMMs
+        _fit(X, y, hidden_layer_sizes=(8,), batch_size=256)  # small GEMMs
+    assert seen_in_epochs == [(1, 1, 1)] * 4
+    seen_in_epochs.clear()
+    _fit(X.astype(np.float32), y, hidden_layer_sizes=(300, 300), batch_size=256)
+    assert seen_in_epochs[0][:2] == (_scipy_blas_threads(), 1)
+
+
+@pytest.mark.skipif(_threads.allowed_threads() < 2, reason="needs two cores")
+def test_split_batches_give_sklearns_model():
+    """Batch parts add their gradients: the model is scikit-learn's."""
+    X, y = make_classification(n_samples=500, n_features=12, n_informative=6, n_classes=3, random_state=0)
+    params = dict(hidden_layer_sizes=(16,), batch_size=200, max_iter=10, random_state=0)
+    assert _threads.plan([12, 16, 3], 200)[1] >= 2
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        MLPClassifier(**params).fit(X.astype(np.float32), y)
-    assert threads_seen_in_epochs == [_scipy_blas_threads()]
+        ours = MLPClassifier(**params).fit(X, y)
+        theirs = sk.MLPClassifier(**params).fit(X, y)
+    for a, b in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-12)

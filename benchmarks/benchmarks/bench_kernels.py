@@ -112,11 +112,12 @@ class EpochKernel(_Network):
         self.state = AdamState(self.layout.size, dtype, 1e-3, 0.9, 0.999, 1e-8)
         self.ws = np.empty(training_workspace_size(LAYER_UNITS, batch, False), dtype=dtype)
         self.order = np.random.RandomState(1).permutation(20000)
+        self.part_grads = np.empty((0, self.layout.size), dtype=dtype)
         self.time_epoch(dtype, batch)
 
     def time_epoch(self, dtype, batch):
         _backprop.train_epoch_inplace(
-            self.X, self.empty, self.index, self.index, self.Y, self.empty, self.order, self.batch,
-            self.params, self.grads, self.state.m, self.state.v, self.state.hyper,
+            self.X, self.empty, self.index, self.index, self.Y, self.empty, self.order, self.batch, 1,
+            self.params, self.grads, self.part_grads, self.state.m, self.state.v, self.state.hyper,
             self.layout.layer_units, self.codes, 1e-4, 1e-16, self.ws,
         )  # fmt: skip
