@@ -81,8 +81,12 @@ def child_fit(implementation, workload):
 
 
 def child_memory(implementation, workload):
-    """Peak memory a fit allocates beyond its (already built) input, by tracemalloc."""
+    """Peak memory a fit allocates beyond its (already built) input, by tracemalloc.
+
+    A warm-up fit first, so that loading (or compiling) fastmlp's kernels,
+    whose Python objects tracemalloc would count, is not part of it."""
     X, y = workload_data(workload)
+    _estimator(implementation, workload).set_params(max_iter=1).fit(X[:2000], y[:2000])
     estimator = _estimator(implementation, workload)
     estimator.set_params(max_iter=1)
     tracemalloc.start()

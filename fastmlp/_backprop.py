@@ -187,6 +187,42 @@ def data_loss_and_grad(Xb, X_data, X_indices, X_indptr, rows, Yb, swb, params, g
 
 
 @kernel(parallel=True)
+def data_loss_and_grad_in_parts(
+    Xb, X_data, X_indices, X_indptr, rows, Yb, swb, params, grads, part_grads, part_losses,
+    layer_units, codes, offsets, eps, ws, weight_sum,
+):  # fmt: skip
+    """``data_loss_and_grad`` of one batch split into ``len(part_losses)`` row
+    blocks run on Numba's threads, each into its own row of ``part_grads``
+    and its own block of ``ws``; their sum is written into ``grads`` and the
+    summed loss returned. Race-free, and the same result for the same number
+    of parts. (Kept apart from the epoch kernel: Numba's parallel passes over
+    the whole epoch doubled its cold compile time.)
+    """
+    n_parts = part_losses.shape[0]
+    n_rows = Yb.shape[0]
+    use_weight = codes[USE_WEIGHT] != 0
+    part_ws_size = 2 * offsets[ACT, layer_units.shape[0] - 1]
+    part_rows = (n_rows + n_parts - 1) // n_parts
+    for part in prange(n_parts):
+        lo = min(part * part_rows, n_rows)
+        hi = min(lo + part_rows, n_rows)
+        part_losses[part] = data_loss_and_grad(
+            Xb[lo:hi], X_data, X_indices, X_indptr, rows[lo:hi], Yb[lo:hi],
+            swb[lo:hi] if use_weight else swb, params, part_grads[part], layer_units,
+            codes, offsets, eps, ws[part * part_ws_size : (part + 1) * part_ws_size], weight_sum,
+        )  # fmt: skip
+    loss = 0.0
+    for part in range(n_parts):
+        loss += part_losses[part]
+    for j in range(params.shape[0]):
+        total = 0.0
+        for part in range(n_parts):
+            total += part_grads[part, j]
+        grads[j] = total
+    return loss
+
+
+@kernel
 def train_epoch_inplace(
     X, X_data, X_indices, X_indptr, Y, sample_weight, sample_idx, batch_size, n_parts,
     params, grads, part_grads, opt_m, opt_v, opt_hyper, layer_units, codes, alpha, eps, ws,
@@ -198,11 +234,10 @@ def train_epoch_inplace(
     Per batch: gather the rows into the workspace, forward and backward, one
     optimizer step (``_optimizers.optimizer_step_inplace`` on ``opt_m``,
     ``opt_v``, ``opt_hyper``). With ``n_parts > 1`` each batch is split into
-    that many row blocks, run on Numba's threads, each into its own row of
-    ``part_grads`` (n_parts, n_params) and its own workspace block; their sum
-    is the batch gradient (race-free, and the same result for the same
-    n_parts). On the 2-core dev machine two parts made small-GEMM fits
-    (W1, W4) about 1.5x faster, where a second BLAS thread made them slower.
+    that many row blocks run on Numba's threads (``data_loss_and_grad_in_parts``,
+    ``part_grads`` is (n_parts, n_params)). Measured on the 2-core dev machine (medians, one vs two parts):
+    W1 0.171 -> 0.122 s, W2 1.63 -> 1.17 s, W4 0.450 -> 0.418 s, where a
+    second BLAS thread made W1 and W4 slower.
 
     Returns ``sum_batches loss_batch * n_rows_batch``, which divided by the
     number of rows is scikit-learn's ``loss_``.
@@ -220,9 +255,7 @@ def train_epoch_inplace(
     layers_ws = ws[batch_size * (x_width + n_outputs + 1) :]
     part_capacity = (batch_size + n_parts - 1) // n_parts
     offsets = network_offsets(layer_units, part_capacity)
-    part_ws_size = 2 * offsets[ACT, n_layers]
     n_coefs = offsets[COEF, n_layers]
-    n_params = params.shape[0]
     part_losses = np.zeros(n_parts)
     penalty = sum_of_squared_weights(params, n_coefs)
     accumulated_loss = 0.0
@@ -248,23 +281,10 @@ def train_epoch_inplace(
                 layer_units, codes, offsets, eps, layers_ws, weight_sum,
             )  # fmt: skip
         else:
-            part_rows = (n_rows + n_parts - 1) // n_parts
-            for part in prange(n_parts):
-                lo = min(part * part_rows, n_rows)
-                hi = min(lo + part_rows, n_rows)
-                part_losses[part] = data_loss_and_grad(
-                    Xb[lo:hi], X_data, X_indices, X_indptr, rows[lo:hi], Yb[lo:hi],
-                    swb[lo:hi] if use_weight else swb, params, part_grads[part], layer_units,
-                    codes, offsets, eps, layers_ws[part * part_ws_size : (part + 1) * part_ws_size], weight_sum,
-                )  # fmt: skip
-            batch_loss = 0.0
-            for part in range(n_parts):
-                batch_loss += part_losses[part]
-            for j in range(n_params):
-                total = 0.0
-                for part in range(n_parts):
-                    total += part_grads[part, j]
-                grads[j] = total
+            batch_loss = data_loss_and_grad_in_parts(
+                Xb, X_data, X_indices, X_indptr, rows, Yb, swb, params, grads, part_grads, part_losses,
+                layer_units, codes, offsets, eps, layers_ws, weight_sum,
+            )  # fmt: skip
         batch_loss += 0.5 * alpha * penalty / weight_sum
         accumulated_loss += batch_loss * n_rows
         penalty = optimizer_step_inplace(params, grads, opt_m, opt_v, opt_hyper, n_coefs, alpha / weight_sum)

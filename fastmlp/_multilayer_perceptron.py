@@ -7,6 +7,7 @@ same order, epochs, early stopping, attributes, messages), so the same
 is one kernel call (``_backprop.train_epoch_inplace``).
 """
 
+import contextlib
 import warnings
 from abc import ABC, abstractmethod
 from numbers import Integral, Real
@@ -105,6 +106,19 @@ class _KernelData:
     def rows_as_input(self, rows):
         """Rows of X as an input to ``predict`` (a copy: validation rows only)."""
         return self.csr[rows] if self.is_sparse else self.X[rows]
+
+
+@contextlib.contextmanager
+def _unchanged_on_error(estimator):
+    """Validation may set attributes (n_features_in_, classes_, ...) before it
+    fails: on any error inside, the estimator is restored as it was."""
+    saved_state = dict(estimator.__dict__)
+    try:
+        yield
+    except BaseException:
+        estimator.__dict__.clear()
+        estimator.__dict__.update(saved_state)
+        raise
 
 
 class BaseMultilayerPerceptron(BaseEstimator, ABC):
@@ -266,16 +280,8 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                 self.best_validation_score_ = None
 
     def _fit(self, X, y, sample_weight=None, incremental=False):
-        # Validation may set attributes (n_features_in_, classes_, ...) before
-        # it fails: on any error in it, the model is left as it was.
-        saved_state = dict(self.__dict__)
-        try:
-            prepared = self._prepare_fit(X, y, sample_weight, incremental)
-        except BaseException:
-            self.__dict__.clear()
-            self.__dict__.update(saved_state)
-            raise
-        data, layer_units, first_pass = prepared
+        with _unchanged_on_error(self):
+            data, layer_units, first_pass = self._prepare_fit(X, y, sample_weight, incremental)
 
         self._random_state = check_random_state(self.random_state)
         if first_pass:
@@ -896,18 +902,13 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         self : object
             Trained MLP model.
         """
-        saved_state = dict(self.__dict__)
-        try:
+        with _unchanged_on_error(self):
             if _check_partial_fit_first_call(self, classes):
                 self._label_binarizer = LabelBinarizer()
                 if type_of_target(y).startswith("multilabel"):
                     self._label_binarizer.fit(y)
                 else:
                     self._label_binarizer.fit(classes)
-        except BaseException:
-            self.__dict__.clear()
-            self.__dict__.update(saved_state)
-            raise
         return self._fit(X, y, sample_weight=sample_weight, incremental=True)
 
     def predict_log_proba(self, X):

@@ -88,21 +88,15 @@ def optimizer_step_inplace(params, grads, m, v, hyper, n_coefs, l2):
     return squares
 
 
-class SGDState:
-    """Velocity and learning-rate schedule of SGD with (Nesterov) momentum."""
+class _OptimizerState:
+    """Flat moment buffers ``m``, ``v`` and the ``hyper`` vector the kernel reads."""
 
-    def __init__(self, n_params, dtype, learning_rate_init, lr_schedule, momentum, nesterov, power_t):
+    def __init__(self, code, learning_rate_init):
         self.learning_rate_init = learning_rate_init
-        self.lr_schedule = lr_schedule
-        self.power_t = power_t
-        self.m = np.zeros(n_params, dtype=dtype)  # the velocity
-        self.v = np.zeros(0, dtype=dtype)
         self.hyper = np.zeros(N_HYPER)
-        self.hyper[CODE] = SGD
+        self.hyper[CODE] = code
         self.hyper[LEARNING_RATE] = learning_rate_init
         self.hyper[LEARNING_RATE_INIT] = learning_rate_init
-        self.hyper[MOMENTUM] = momentum
-        self.hyper[NESTEROV] = float(nesterov)
 
     @property
     def learning_rate(self):
@@ -113,14 +107,34 @@ class SGDState:
         self.hyper[LEARNING_RATE] = value
 
     def iteration_ends(self, time_step):
+        pass
+
+    def trigger_stopping(self, msg, verbose):
+        if verbose:
+            print(msg + " Stopping.")
+        return True
+
+
+class SGDState(_OptimizerState):
+    """Velocity and learning-rate schedule of SGD with (Nesterov) momentum, as
+    scikit-learn's ``SGDOptimizer``."""
+
+    def __init__(self, n_params, dtype, learning_rate_init, lr_schedule, momentum, nesterov, power_t):
+        super().__init__(SGD, learning_rate_init)
+        self.lr_schedule = lr_schedule
+        self.power_t = power_t
+        self.m = np.zeros(n_params, dtype=dtype)  # the velocity
+        self.v = np.zeros(0, dtype=dtype)
+        self.hyper[MOMENTUM] = momentum
+        self.hyper[NESTEROV] = float(nesterov)
+
+    def iteration_ends(self, time_step):
         if self.lr_schedule == "invscaling":
             self.learning_rate = float(self.learning_rate_init) / (time_step + 1) ** self.power_t
 
     def trigger_stopping(self, msg, verbose):
         if self.lr_schedule != "adaptive":
-            if verbose:
-                print(msg + " Stopping.")
-            return True
+            return super().trigger_stopping(msg, verbose)
         if self.learning_rate <= 1e-6:
             if verbose:
                 print(msg + " Learning rate too small. Stopping.")
@@ -130,47 +144,22 @@ class SGDState:
             print(msg + " Setting learning rate to %f" % self.learning_rate)
         return False
 
-    def astype(self, dtype):
-        self.m = self.m.astype(dtype)
-        self.v = self.v.astype(dtype)
-        return self
 
-
-class AdamState:
-    """First and second moments and step count of Adam (scikit-learn's form)."""
+class AdamState(_OptimizerState):
+    """First and second moments and step count of Adam, as scikit-learn's
+    ``AdamOptimizer``."""
 
     def __init__(self, n_params, dtype, learning_rate_init, beta_1, beta_2, epsilon):
-        self.learning_rate_init = learning_rate_init
+        super().__init__(ADAM, learning_rate_init)
         self.m = np.zeros(n_params, dtype=dtype)
         self.v = np.zeros(n_params, dtype=dtype)
-        self.hyper = np.zeros(N_HYPER)
-        self.hyper[CODE] = ADAM
-        self.hyper[LEARNING_RATE] = learning_rate_init
-        self.hyper[LEARNING_RATE_INIT] = learning_rate_init
         self.hyper[BETA_1] = beta_1
         self.hyper[BETA_2] = beta_2
         self.hyper[EPSILON] = epsilon
 
     @property
-    def learning_rate(self):
-        return self.hyper[LEARNING_RATE]
-
-    @property
     def t(self):
         return int(self.hyper[STEP])
-
-    def iteration_ends(self, time_step):
-        pass
-
-    def trigger_stopping(self, msg, verbose):
-        if verbose:
-            print(msg + " Stopping.")
-        return True
-
-    def astype(self, dtype):
-        self.m = self.m.astype(dtype)
-        self.v = self.v.astype(dtype)
-        return self
 
 
 def make_optimizer_state(estimator, n_params, dtype):
