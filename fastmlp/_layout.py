@@ -26,6 +26,8 @@ class ParameterLayout:
         self.coef_offsets = np.concatenate(([0], np.cumsum(coef_sizes)))
         self.intercept_offsets = self.coef_offsets[-1] + np.concatenate(([0], np.cumsum(fan_out)))
         self.size = int(self.intercept_offsets[-1])
+        #: sum of the hidden layers' widths (prediction workspace per row)
+        self.n_hidden_units = max(1, int(self.layer_units[1:-1].sum()))
 
     @property
     def n_layers(self):
@@ -82,10 +84,6 @@ def training_workspace_size(layer_units, batch_size, is_sparse, n_parts=1):
     part_rows = -(-batch_size // n_parts)
     return int(gathered + n_parts * part_rows * 2 * sum(layer_units[1:]))
 
-
-def prediction_workspace_size(layer_units, chunk_rows):
-    """Length of the workspace for the hidden activations of one row chunk."""
-    return int(chunk_rows * max(1, sum(layer_units[1:-1])))
 
 
 class _ArrayInterface:

@@ -19,7 +19,7 @@ from ._backprop import (
     full_batch_loss_and_grad,
     predict_inplace,
 )
-from ._layout import ParameterLayout, prediction_workspace_size
+from ._layout import ParameterLayout
 from ._losses import CANONICAL_OUTPUT, LOSSES
 
 _ELEMENTWISE_OUTPUTS = ("identity", "logistic", "tanh", "relu", "exp")
@@ -86,7 +86,7 @@ def forward_pass(X, coefs, intercepts, *, hidden_activation="relu", output_activ
     """
     X, layout, params, codes = _prepare(X, coefs, intercepts, hidden_activation, output_activation)
     out = np.empty((X.shape[0], layout.layer_units[-1]), dtype=X.dtype)
-    workspace = np.empty(prediction_workspace_size(layout.layer_units, X.shape[0]), dtype=X.dtype)
+    workspace = np.empty(X.shape[0] * layout.n_hidden_units, dtype=X.dtype)
     empty = np.empty(0, dtype=X.dtype)
     index = np.empty(0, dtype=np.int64)
     if not predict_inplace(X, empty, index, index, params, layout.layer_units, codes, workspace, out):

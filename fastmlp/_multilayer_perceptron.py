@@ -42,13 +42,14 @@ from ._backprop import (
     predict_inplace,
     train_epoch_inplace,
 )
-from ._layout import ParameterLayout, as_kernel_input, prediction_workspace_size, training_workspace_size
+from ._layout import ParameterLayout, as_kernel_input, training_workspace_size
 from ._losses import LOSSES
 from ._optimizers import make_optimizer_state
 from . import _threads
 
 _STOCHASTIC_SOLVERS = ["sgd", "adam"]
 _EMPTY_INDEX = np.empty(0, dtype=np.int64)
+_EMPTY_DATA = {np.float32: np.empty(0, dtype=np.float32), np.float64: np.empty(0, dtype=np.float64)}
 
 
 def _kernel_inputs(X, dtype):
@@ -67,7 +68,7 @@ def _kernel_inputs(X, dtype):
             as_kernel_input(np.ascontiguousarray(X.indptr, dtype=np.int64)),
         )
     X = as_kernel_input(np.ascontiguousarray(X, dtype=dtype))
-    return X, np.empty(0, dtype=dtype), _EMPTY_INDEX, _EMPTY_INDEX
+    return X, _EMPTY_DATA[dtype.type], _EMPTY_INDEX, _EMPTY_INDEX
 
 
 class _KernelData:
@@ -535,26 +536,35 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         params = self._flat_params()
         if check_input and not self._is_prevalidated(X):
             X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
-        dtype = np.result_type(X.dtype, params.dtype)
-        if dtype not in (np.float32, np.float64):
-            dtype = np.float64
-        if params.dtype != dtype:
+        dtype = params.dtype
+        if X.dtype != dtype:
+            # As scikit-learn: float64 input on a float32 model computes in float64.
+            dtype = np.result_type(X.dtype, dtype)
+            dtype = dtype if dtype in (np.float32, np.float64) else np.dtype(np.float64)
             params = params.astype(dtype)
-        codes = np.zeros(N_CODES, dtype=np.int64)
-        codes[HIDDEN_ACTIVATION] = ACTIVATIONS[self.activation]
-        codes[OUTPUT_ACTIVATION] = ACTIVATIONS[self.out_activation_]
-        layer_units = self._layout.layer_units
+        is_sparse = sp.issparse(X)
+        codes = self._prediction_codes(is_sparse)
         n_samples = X.shape[0]
-        codes[IS_SPARSE] = sp.issparse(X)
         X, data, indices, indptr = _kernel_inputs(X, dtype)
-        out = np.empty((n_samples, layer_units[-1]), dtype=dtype)
-        workspace = np.empty(
-            prediction_workspace_size(layer_units, min(n_samples, PREDICT_CHUNK_ROWS)), dtype=dtype
-        )
-        if not predict_inplace(X, data, indices, indptr, params, layer_units, codes, workspace, out):
+        out = np.empty((n_samples, self._layout.layer_units[-1]), dtype=dtype)
+        workspace = np.empty(min(n_samples, PREDICT_CHUNK_ROWS) * self._layout.n_hidden_units, dtype=dtype)
+        if not predict_inplace(X, data, indices, indptr, params, self._layout.layer_units, codes, workspace, out):
             # Non-finite input: let scikit-learn's validation raise its error.
             validate_data(self, X, reset=False)
         return out
+
+    def _prediction_codes(self, is_sparse):
+        """The kernel codes for predicting, cached per activation (which, as in
+        scikit-learn, may be changed with set_params after fitting)."""
+        key = (self.activation, self.out_activation_, is_sparse)
+        cached = self.__dict__.get("_cached_prediction_codes")
+        if cached is None or cached[0] != key:
+            codes = np.zeros(N_CODES, dtype=np.int64)
+            codes[HIDDEN_ACTIVATION] = ACTIVATIONS[self.activation]
+            codes[OUTPUT_ACTIVATION] = ACTIVATIONS[self.out_activation_]
+            codes[IS_SPARSE] = is_sparse
+            cached = self._cached_prediction_codes = (key, codes)
+        return cached[1]
 
     def _is_prevalidated(self, X):
         """True for an input that validate_data would pass through unchanged

@@ -8,7 +8,7 @@ import numpy as np
 
 from fastmlp import _backprop
 from fastmlp._activations import ACTIVATIONS
-from fastmlp._layout import ParameterLayout, prediction_workspace_size, training_workspace_size
+from fastmlp._layout import ParameterLayout, training_workspace_size
 from fastmlp._losses import LOSSES
 from fastmlp._optimizers import AdamState, SGDState
 
@@ -47,7 +47,7 @@ class ForwardKernel(_Network):
         super().setup(dtype, rows)
         self.out = np.empty((rows, LAYER_UNITS[-1]), dtype=dtype)
         chunk = min(rows, _backprop.PREDICT_CHUNK_ROWS)
-        self.ws = np.empty(prediction_workspace_size(LAYER_UNITS, chunk), dtype=dtype)
+        self.ws = np.empty(chunk * self.layout.n_hidden_units, dtype=dtype)
         self.time_forward(dtype, rows)
 
     def time_forward(self, dtype, rows):
