@@ -293,6 +293,10 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         elif self.solver == "lbfgs":
             self._fit_lbfgs(data, layer_units)
 
+        self._dense_prediction_codes = (
+            (self.activation, self.out_activation_, False),
+            self._build_prediction_codes(is_sparse=False),
+        )
         if not np.isfinite(self._params).all():
             raise ValueError(
                 "Solver produced non-finite parameter weights. The input data may"
@@ -554,17 +558,22 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         return out
 
     def _prediction_codes(self, is_sparse):
-        """The kernel codes for predicting, cached per activation (which, as in
-        scikit-learn, may be changed with set_params after fitting)."""
+        """The kernel codes for predicting. Those of dense input are built once
+        per fit; they are rebuilt (not stored: predict leaves the estimator
+        unchanged) when the activation was changed with set_params after fitting,
+        which scikit-learn honours too."""
         key = (self.activation, self.out_activation_, is_sparse)
-        cached = self.__dict__.get("_cached_prediction_codes")
-        if cached is None or cached[0] != key:
-            codes = np.zeros(N_CODES, dtype=np.int64)
-            codes[HIDDEN_ACTIVATION] = ACTIVATIONS[self.activation]
-            codes[OUTPUT_ACTIVATION] = ACTIVATIONS[self.out_activation_]
-            codes[IS_SPARSE] = is_sparse
-            cached = self._cached_prediction_codes = (key, codes)
-        return cached[1]
+        cached = self.__dict__.get("_dense_prediction_codes")
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        return self._build_prediction_codes(is_sparse)
+
+    def _build_prediction_codes(self, is_sparse):
+        codes = np.zeros(N_CODES, dtype=np.int64)
+        codes[HIDDEN_ACTIVATION] = ACTIVATIONS[self.activation]
+        codes[OUTPUT_ACTIVATION] = ACTIVATIONS[self.out_activation_]
+        codes[IS_SPARSE] = is_sparse
+        return codes
 
     def _is_prevalidated(self, X):
         """True for an input that validate_data would pass through unchanged
