@@ -139,7 +139,8 @@ def add_bias_activate_inplace(Z, b, code):
     elif code == RELU:
         for i in range(n_samples):
             for k in range(n_out):
-                Z[i, k] = max(Z[i, k] + b[k], 0.0)
+                z = Z[i, k] + b[k]
+                Z[i, k] = 0.0 if z <= 0 else z  # NaN stays NaN, as with np.maximum
     elif code == LOGISTIC:
         for i in range(n_samples):
             for k in range(n_out):
@@ -169,7 +170,7 @@ def multiply_derivative_inplace(A, delta, code, column_sums):
     for i in range(n_samples):
         if code == RELU:
             for k in range(n_out):
-                delta[i, k] = delta[i, k] if A[i, k] > 0 else 0.0
+                delta[i, k] = 0.0 if A[i, k] == 0 else delta[i, k]
         elif code == LOGISTIC:
             for k in range(n_out):
                 delta[i, k] *= A[i, k] * (1.0 - A[i, k])

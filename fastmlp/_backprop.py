@@ -22,15 +22,30 @@ each kernel compiles once per dtype.
 import numpy as np
 from numba import prange
 
-from ._activations import add_bias_activate_inplace, multiply_derivative_inplace
+from ._activations import ACTIVATIONS, add_bias_activate_inplace, multiply_derivative_inplace
 from ._config import kernel
-from ._losses import loss_and_output_delta
+from ._losses import LOSSES, loss_and_output_delta
 from ._optimizers import optimizer_step_inplace
 
 # Slots of the integer ``codes`` vector passed to the kernels.
 # MEAN_OVER_OUTPUTS: report squared error averaged over outputs (scikit-learn's loss_).
 HIDDEN_ACTIVATION, OUTPUT_ACTIVATION, LOSS, IS_SPARSE, USE_WEIGHT, MEAN_OVER_OUTPUTS = range(6)
 N_CODES = 6
+
+
+
+def make_codes(hidden_activation, output_activation, loss="squared_error", *, is_sparse=False,
+               use_weight=False, mean_over_outputs=False):  # fmt: skip
+    """The integer ``codes`` vector the kernels take, from names."""
+    codes = np.zeros(N_CODES, dtype=np.int64)
+    codes[HIDDEN_ACTIVATION] = ACTIVATIONS[hidden_activation]
+    codes[OUTPUT_ACTIVATION] = ACTIVATIONS[output_activation]
+    codes[LOSS] = LOSSES[loss]
+    codes[IS_SPARSE] = is_sparse
+    codes[USE_WEIGHT] = use_weight
+    codes[MEAN_OVER_OUTPUTS] = mean_over_outputs
+    return codes
+
 
 # Rows of the (3, n_layers + 1) offsets table: where layer l's W and b start
 # in the parameter buffer, and its activations in a workspace.
@@ -321,16 +336,19 @@ def predict_inplace(X, X_data, X_indices, X_indptr, params, layer_units, codes, 
     """Forward pass of every row of X into ``out`` (n_samples, n_outputs).
 
     Rows go in chunks of ``PREDICT_CHUNK_ROWS`` so the workspace stays small.
-    Returns False, leaving ``out`` unspecified, if a dense X holds a
-    non-finite value (the caller then raises scikit-learn's error).
+    Returns whether a dense X was all finite (the caller raises scikit-learn's
+    error when it was not; ``out`` is computed either way).
     """
     is_sparse = codes[IS_SPARSE] != 0
     n_samples = out.shape[0]
+    all_finite = True
     if not is_sparse:
         for i in range(n_samples):
             for j in range(X.shape[1]):
                 if not np.isfinite(X[i, j]):
-                    return False
+                    all_finite = False
+    if n_samples == 0:
+        return all_finite
     chunk = min(PREDICT_CHUNK_ROWS, n_samples)
     offsets = network_offsets(layer_units, chunk)
     rows = np.empty(0, dtype=np.int64)
@@ -342,4 +360,4 @@ def predict_inplace(X, X_data, X_indices, X_indptr, params, layer_units, codes, 
             X[start:stop], X_data, X_indices, X_indptr, rows, params, layer_units, codes,
             offsets, ws, out[start:stop],
         )  # fmt: skip
-    return True
+    return all_finite

@@ -24,8 +24,9 @@ NUMBA_OPTIONS = {
     "nogil": True,
 }
 
-# Measured on the 2-core dev machine: a cold compile of the fused epoch costs
-# 6-8 s, a load from the on-disk cache 0.2-0.4 s, so caching is on by default.
+# Measured on the 2-core dev machine: a cold compile of everything a fit needs
+# costs 12-14 s per dtype, a load from the on-disk cache 0.2-0.3 s, so caching
+# is on by default.
 # FASTMLP_DISABLE_CACHE=1 turns it off (useful while editing kernels).
 CACHE_ENABLED = os.environ.get("FASTMLP_DISABLE_CACHE", "0") in ("", "0")
 

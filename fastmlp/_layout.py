@@ -95,8 +95,8 @@ class _ArrayInterface:
 def as_kernel_input(array):
     """``array`` itself, or for a read-only one a writeable-flagged view of it.
 
-    Numba compiles a separate specialisation for read-only arrays (6-8 s, and
-    one more entry per dtype); joblib hands read-only memmaps to GridSearchCV
+    Numba compiles a separate specialisation for read-only arrays (seconds,
+    and one more entry per dtype); joblib hands read-only memmaps to GridSearchCV
     workers. Kernels never write their inputs, so a view flagged writeable
     reuses the one specialisation without copying the data.
     """

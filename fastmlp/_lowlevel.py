@@ -9,16 +9,7 @@ squared error, as in the worked example of MATH.md).
 import numpy as np
 
 from ._activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
-from ._backprop import (
-    HIDDEN_ACTIVATION,
-    IS_SPARSE,
-    LOSS,
-    N_CODES,
-    OUTPUT_ACTIVATION,
-    USE_WEIGHT,
-    full_batch_loss_and_grad,
-    predict_inplace,
-)
+from ._backprop import full_batch_loss_and_grad, make_codes, predict_inplace
 from ._layout import ParameterLayout
 from ._losses import CANONICAL_OUTPUT, LOSSES
 
@@ -33,8 +24,8 @@ def _prepare(X, coefs, intercepts, hidden_activation, output_activation):
     if dtype not in (np.float32, np.float64):
         dtype = np.float64
     X = np.ascontiguousarray(X, dtype=dtype)
-    if X.ndim != 2:
-        raise ValueError(f"X must be 2-D (n_samples, n_features), got shape {X.shape}.")
+    if X.ndim != 2 or X.shape[0] == 0:
+        raise ValueError(f"X must be 2-D (n_samples, n_features) with at least one row, got shape {X.shape}.")
     if len(coefs) != len(intercepts) or not coefs:
         raise ValueError("coefs and intercepts must be non-empty lists of the same length.")
     layer_units = [X.shape[1]] + [np.shape(W)[1] for W in coefs]
@@ -50,11 +41,7 @@ def _prepare(X, coefs, intercepts, hidden_activation, output_activation):
         raise ValueError(f"hidden_activation must be one of {HIDDEN_ACTIVATIONS}, got {hidden_activation!r}.")
     if output_activation not in ACTIVATIONS:
         raise ValueError(f"output_activation must be one of {tuple(ACTIVATIONS)}, got {output_activation!r}.")
-    codes = np.zeros(N_CODES, dtype=np.int64)
-    codes[HIDDEN_ACTIVATION] = ACTIVATIONS[hidden_activation]
-    codes[OUTPUT_ACTIVATION] = ACTIVATIONS[output_activation]
-    codes[IS_SPARSE] = 0
-    return X, layout, layout.pack(coefs, intercepts, dtype), codes
+    return X, layout, layout.pack(coefs, intercepts, dtype)
 
 
 def forward_pass(X, coefs, intercepts, *, hidden_activation="relu", output_activation="identity"):
@@ -84,7 +71,8 @@ def forward_pass(X, coefs, intercepts, *, hidden_activation="relu", output_activ
     ...              hidden_activation="logistic", output_activation="logistic")
     array([[0.81706505, 0.83008232]])
     """
-    X, layout, params, codes = _prepare(X, coefs, intercepts, hidden_activation, output_activation)
+    X, layout, params = _prepare(X, coefs, intercepts, hidden_activation, output_activation)
+    codes = make_codes(hidden_activation, output_activation)
     out = np.empty((X.shape[0], layout.layer_units[-1]), dtype=X.dtype)
     workspace = np.empty(X.shape[0] * layout.n_hidden_units, dtype=X.dtype)
     empty = np.empty(0, dtype=X.dtype)
@@ -148,21 +136,20 @@ def loss_and_gradients(
             f"loss={loss!r} needs output_activation={CANONICAL_OUTPUT[loss]!r}; only "
             f"squared_error accepts other (element-wise) outputs, got {output_activation!r}."
         )
-    X, layout, params, codes = _prepare(X, coefs, intercepts, hidden_activation, output_activation)
+    X, layout, params = _prepare(X, coefs, intercepts, hidden_activation, output_activation)
     Y = np.asarray(Y, dtype=X.dtype)
     if Y.ndim == 1:
         Y = Y.reshape(-1, 1)
     Y = np.ascontiguousarray(Y)
     if Y.shape != (X.shape[0], layout.layer_units[-1]):
         raise ValueError(f"Y must have shape {(X.shape[0], int(layout.layer_units[-1]))}, got {Y.shape}.")
-    codes[LOSS] = LOSSES[loss]
+    codes = make_codes(hidden_activation, output_activation, loss, use_weight=sample_weight is not None)
     if sample_weight is None:
         sample_weight = np.empty(0, dtype=X.dtype)
     else:
         sample_weight = np.ascontiguousarray(sample_weight, dtype=X.dtype)
         if sample_weight.shape != (X.shape[0],):
             raise ValueError(f"sample_weight must have shape ({X.shape[0]},), got {sample_weight.shape}.")
-        codes[USE_WEIGHT] = 1
     grads = np.empty_like(params)
     workspace = np.empty(2 * X.shape[0] * int(sum(layout.layer_units[1:])), dtype=X.dtype)
     empty = np.empty(0, dtype=X.dtype)

@@ -28,22 +28,14 @@ from sklearn.utils.multiclass import _check_partial_fit_first_call, type_of_targ
 from sklearn.utils.optimize import _check_optimize_result
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from ._activations import ACTIVATIONS
 from ._backprop import (
-    HIDDEN_ACTIVATION,
-    IS_SPARSE,
-    LOSS,
-    MEAN_OVER_OUTPUTS,
-    N_CODES,
-    OUTPUT_ACTIVATION,
     PREDICT_CHUNK_ROWS,
-    USE_WEIGHT,
     full_batch_loss_and_grad,
+    make_codes,
     predict_inplace,
     train_epoch_inplace,
 )
 from ._layout import ParameterLayout, as_kernel_input, training_workspace_size
-from ._losses import LOSSES
 from ._optimizers import make_optimizer_state
 from . import _threads
 
@@ -86,7 +78,7 @@ class _KernelData:
             self.csr if self.is_sparse else X, dtype
         )
         self.y = Y
-        self.Y = np.ascontiguousarray(Y, dtype=dtype)
+        self.Y = as_kernel_input(np.ascontiguousarray(Y, dtype=dtype))
         self.use_weight = sample_weight is not None
         self.sample_weight = (
             np.empty(0, dtype=dtype)
@@ -95,14 +87,10 @@ class _KernelData:
         )
 
     def codes(self, estimator):
-        codes = np.empty(N_CODES, dtype=np.int64)
-        codes[HIDDEN_ACTIVATION] = ACTIVATIONS[estimator.activation]
-        codes[OUTPUT_ACTIVATION] = ACTIVATIONS[estimator.out_activation_]
-        codes[LOSS] = LOSSES[estimator._loss_name()]
-        codes[IS_SPARSE] = self.is_sparse
-        codes[USE_WEIGHT] = self.use_weight
-        codes[MEAN_OVER_OUTPUTS] = 1
-        return codes
+        return make_codes(
+            estimator.activation, estimator.out_activation_, estimator._loss_name(),
+            is_sparse=self.is_sparse, use_weight=self.use_weight, mean_over_outputs=True,
+        )  # fmt: skip
 
     def rows_as_input(self, rows):
         """Rows of X as an input to ``predict`` (a copy: validation rows only)."""
@@ -216,23 +204,28 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         self.coefs_, self.intercepts_ = layout.views(params)
         self._param_views = tuple(self.coefs_ + self.intercepts_)
 
-    def _flat_params(self):
+    def _flat_params(self, rebind=True):
         """The flat buffer that ``coefs_`` and ``intercepts_`` are views of.
 
         If a user replaced an entry of ``coefs_`` or ``intercepts_`` (or the
-        model was unpickled, which does not keep views), the buffer is
-        rebuilt from them first.
+        model was unpickled, which does not keep views), their values are
+        packed into a new buffer first; with ``rebind`` (fitting) the model
+        then adopts it, as scikit-learn's in-place updates need, while
+        prediction uses it without touching the estimator.
         """
         views = self.__dict__.get("_param_views")
         current = self.coefs_ + self.intercepts_
-        if views is None or len(views) != len(current) or any(a is not b for a, b in zip(views, current)):
-            layout = ParameterLayout([c.shape[0] for c in self.coefs_] + [self.coefs_[-1].shape[1]])
-            dtype = np.result_type(*current)
-            self._set_flat_params(layout.pack(self.coefs_, self.intercepts_, dtype), layout)
-        return self._params
+        if views is not None and len(views) == len(current) and all(a is b for a, b in zip(views, current)):
+            return self._params
+        layout = ParameterLayout([c.shape[0] for c in self.coefs_] + [self.coefs_[-1].shape[1]])
+        params = layout.pack(self.coefs_, self.intercepts_, np.result_type(*current))
+        if rebind:
+            self._set_flat_params(params, layout)
+        return params
 
     def __getstate__(self):
-        state = super().__getstate__()
+        # BaseEstimator returns the instance's own __dict__: copy before popping.
+        state = dict(super().__getstate__())
         # Views do not survive pickling: keep coefs_/intercepts_, drop the
         # buffer, and rebuild it on load.
         for key in ("_params", "_param_views"):
@@ -537,7 +530,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
 
     def _forward_pass_fast(self, X, check_input=True):
         """Output-layer activations for X: (n_samples, n_outputs)."""
-        params = self._flat_params()
+        params = self._flat_params(rebind=False)
         if check_input and not self._is_prevalidated(X):
             X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
         dtype = params.dtype
@@ -550,10 +543,16 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         codes = self._prediction_codes(is_sparse)
         n_samples = X.shape[0]
         X, data, indices, indptr = _kernel_inputs(X, dtype)
-        out = np.empty((n_samples, self._layout.layer_units[-1]), dtype=dtype)
-        workspace = np.empty(min(n_samples, PREDICT_CHUNK_ROWS) * self._layout.n_hidden_units, dtype=dtype)
-        if not predict_inplace(X, data, indices, indptr, params, self._layout.layer_units, codes, workspace, out):
-            # Non-finite input: let scikit-learn's validation raise its error.
+        if self.__dict__.get("_params") is params:
+            layer_units = self._layout.layer_units
+        else:  # user-assigned coefs_, packed for this call
+            layer_units = np.array([c.shape[0] for c in self.coefs_] + [self.coefs_[-1].shape[1]], dtype=np.int64)
+        out = np.empty((n_samples, layer_units[-1]), dtype=dtype)
+        workspace = np.empty(min(n_samples, PREDICT_CHUNK_ROWS) * max(1, int(layer_units[1:-1].sum())), dtype=dtype)
+        if not predict_inplace(X, data, indices, indptr, params, layer_units, codes, workspace, out):
+            # Non-finite values in an input that skipped validation: raise
+            # scikit-learn's error, unless its assume_finite setting says not
+            # to check, in which case the forward pass ran on them as is.
             validate_data(self, X, reset=False)
         return out
 
@@ -569,11 +568,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         return self._build_prediction_codes(is_sparse)
 
     def _build_prediction_codes(self, is_sparse):
-        codes = np.zeros(N_CODES, dtype=np.int64)
-        codes[HIDDEN_ACTIVATION] = ACTIVATIONS[self.activation]
-        codes[OUTPUT_ACTIVATION] = ACTIVATIONS[self.out_activation_]
-        codes[IS_SPARSE] = is_sparse
-        return codes
+        return make_codes(self.activation, self.out_activation_, is_sparse=is_sparse)
 
     def _is_prevalidated(self, X):
         """True for an input that validate_data would pass through unchanged

@@ -11,10 +11,15 @@ BLAS threads). So:
 - small ones: BLAS gets one thread, and each batch is split into row blocks
   (``n_parts``) run on Numba's threads, each doing its own small GEMMs;
 - never more threads than the caller allows: the BLAS limit already in force
-  (threadpoolctl, joblib's workers) and ``numba.get_num_threads()``.
+  (threadpoolctl, joblib's workers) and ``numba.get_num_threads()``;
+- batch parts only from the main thread: fits running in several Python
+  threads already use the cores, and Numba's fallback threading layer
+  (workqueue, where neither OpenMP nor TBB is available) aborts the process
+  on concurrent parallel launches.
 """
 
 import contextlib
+import threading
 
 import numba
 
@@ -55,10 +60,11 @@ def gemm_flops_per_batch(layer_units, batch_rows):
 
 def plan(layer_units, batch_rows):
     """``(blas_threads, n_parts)`` for a fit; blas_threads None means 'leave as is'."""
-    threads = allowed_threads()
     if gemm_flops_per_batch(layer_units, batch_rows) >= MIN_FLOPS_PER_BATCH_FOR_BLAS_THREADS:
         return None, 1
-    return 1, max(1, min(threads, batch_rows // MIN_ROWS_PER_PART))
+    if threading.current_thread() is not threading.main_thread():
+        return 1, 1
+    return 1, max(1, min(allowed_threads(), batch_rows // MIN_ROWS_PER_PART))
 
 
 @contextlib.contextmanager

@@ -1,4 +1,4 @@
-"""A plain-numpy reference of the math in ../shared/MATH.md.
+"""A plain-numpy reference of the math in docs/MATH.md.
 
 Written for clarity, not speed, and independently of the kernels: lists of
 per-layer arrays, one function per equation. Every kernel is tested against it.

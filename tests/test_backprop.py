@@ -62,19 +62,29 @@ def test_gradients_match_reference_and_central_differences(hidden, output, loss)
             np.testing.assert_allclose(G, numeric, rtol=1e-5, atol=1e-8)
 
 
-def test_gradient_check_catches_a_wrong_backprop():
-    """The finite-difference check above is strong enough to see MATH.md's
-    'multiplied instead of summed' error in dE/dV_11."""
+def test_central_differences_tell_right_from_wrong_backprop():
+    """The check used above separates the right dE/dV_11 from MATH.md's published
+    error (the two output paths' contributions multiplied instead of summed)."""
     X, Y, coefs, intercepts, _ = _problem("logistic", "logistic", "squared_error", layer_units=(2, 3, 2), n=1)
+    net = ("logistic", "logistic", "squared_error")
     _, coef_grads, _ = fastmlp.loss_and_gradients(
         X, Y, coefs, intercepts, hidden_activation="logistic", output_activation="logistic"
     )
-    # the wrong derivation: product of the two output paths instead of their sum
+    h = 1e-6
+    V = coefs[0]
+    V[0, 0] += h
+    up = reference.loss_only(X, Y, coefs, intercepts, *net)
+    V[0, 0] -= 2 * h
+    down = reference.loss_only(X, Y, coefs, intercepts, *net)
+    V[0, 0] += h
+    numeric = (up - down) / (2 * h)
     A1, A2 = reference.forward(X, coefs, intercepts, "logistic", "logistic")[1:]
-    delta_out = (A2 - Y) * A2 * (1 - A2)
-    paths = delta_out[0] * coefs[1][0]
-    wrong = np.prod(paths) * A1[0, 0] * (1 - A1[0, 0]) * X[0, 0]
-    assert not np.isclose(coef_grads[0][0, 0], wrong, rtol=1e-3)
+    path_errors = ((A2 - Y) * A2 * (1 - A2))[0] * coefs[1][0]  # per output unit
+    wrong = np.prod(path_errors) * A1[0, 0] * (1 - A1[0, 0]) * X[0, 0]
+    right = np.sum(path_errors) * A1[0, 0] * (1 - A1[0, 0]) * X[0, 0]
+    assert coef_grads[0][0, 0] == pytest.approx(numeric, rel=1e-6)
+    assert right == pytest.approx(numeric, rel=1e-6)
+    assert abs(wrong - numeric) > 1e-3 * abs(numeric)
 
 
 # MATH.md, "Worked example", computed in 30-digit arithmetic.
@@ -129,7 +139,7 @@ def test_worked_example_sgd_step_through_the_fused_epoch():
     params = layout.pack([w["V"], w["W"]], [w["b1"], w["b2"]], np.float64)
     grads = np.empty_like(params)
     state = SGDState(layout.size, np.float64, 0.5, "constant", 0.0, False, 0.5)
-    codes = np.array([1, 1, LOSSES["squared_error"], 0, 0, 0], dtype=np.int64)  # logistic, logistic
+    codes = _backprop.make_codes("logistic", "logistic", "squared_error")
     workspace = np.empty(training_workspace_size(layout.layer_units, 1, False))
     X, Y = np.array(w["X"]), np.array(w["Y"])
     loss = _backprop.train_epoch_inplace(
@@ -171,7 +181,7 @@ def test_sparse_first_layer_matches_dense(use_weight):
     layout = ParameterLayout([12, 6, 3])
     params = layout.initialize("relu", rng, np.float64)
     sw = rng.uniform(0.5, 2, 40) if use_weight else np.empty(0)
-    codes = np.array([3, 5, LOSSES["log_loss"], 0, int(use_weight), 1], dtype=np.int64)
+    codes = _backprop.make_codes("relu", "softmax", "log_loss", use_weight=use_weight, mean_over_outputs=True)
     ws = np.empty(2 * 40 * 9)
     results = []
     for sparse in (False, True):

@@ -9,6 +9,7 @@ import scipy.sparse as sp
 from sklearn.datasets import make_classification
 
 from fastmlp import MLPClassifier, MLPRegressor, _backprop, _config
+from fastmlp import _multilayer_perceptron as mlp_module
 
 
 def test_one_specialisation_per_dtype_whatever_the_network():
@@ -20,32 +21,40 @@ def test_one_specialisation_per_dtype_whatever_the_network():
         dict(hidden_layer_sizes=(3,), activation="relu", solver="adam", early_stopping=True),
         dict(hidden_layer_sizes=(3,), activation="relu", solver="lbfgs"),
     ]
-    readonly = X.copy()
-    readonly.flags.writeable = False
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for dtype in (np.float64, np.float32):
+            dense = X.astype(dtype)
+            readonly = X.astype(dtype)
+            readonly.flags.writeable = False
+            y_readonly = y.astype(dtype)
+            y_readonly.flags.writeable = False
             for params in configs:
-                for data in (X, sp.csr_matrix(X), readonly):
-                    data = data.astype(dtype)
-                    if not sp.issparse(data):
-                        data.flags.writeable = data is not readonly
+                for data in (dense, sp.csr_matrix(dense), readonly):
                     MLPClassifier(max_iter=2, random_state=0, **params).fit(data, y).predict_proba(data)
-                    MLPRegressor(max_iter=2, random_state=0, **params).fit(data, y, sample_weight=np.ones(60))
+                    MLPRegressor(max_iter=2, random_state=0, **params).fit(data, y_readonly, sample_weight=np.ones(60))
     for kernel in (_backprop.train_epoch_inplace, _backprop.full_batch_loss_and_grad, _backprop.predict_inplace):
         dtypes = [sig[0].dtype for sig in kernel.signatures]
         assert len(kernel.signatures) == 2, kernel.signatures
         assert set(map(str, dtypes)) == {"float32", "float64"}
 
 
-def test_read_only_input_is_neither_copied_nor_written():
+def test_read_only_input_is_neither_copied_nor_written(monkeypatch):
     X, y = make_classification(n_samples=50, n_features=5, random_state=0)
     X.flags.writeable = False
     before = X.copy()
-    clf = MLPClassifier(max_iter=3, random_state=0)
+    seen = []
+    real_epoch = mlp_module.train_epoch_inplace
+
+    def recording_epoch(*args):
+        seen.append(np.shares_memory(args[0], X))
+        return real_epoch(*args)
+
+    monkeypatch.setattr(mlp_module, "train_epoch_inplace", recording_epoch)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        clf.fit(X, y)
+        MLPClassifier(max_iter=3, random_state=0).fit(X, y)
+    assert seen == [True] * 3  # the kernel got X's own memory, not a copy
     np.testing.assert_array_equal(X, before)
     assert not X.flags.writeable
 

@@ -201,16 +201,39 @@ def test_round_trip_then_partial_fit_and_predict(dump, cls, X, y, tmp_path):
     assert np.shares_memory(restored.coefs_[0], restored._params)
 
 
+def test_pickling_leaves_the_original_untouched():
+    est = _fitted(solver="adam")
+    held = est.coefs_[0]  # a reference a user keeps
+    pickle.dumps(est)
+    est.partial_fit(X_CLF, Y_CLF)
+    assert held is est.coefs_[0]
+    assert np.shares_memory(held, est._params)
+
+
 def test_assigned_coefs_are_used_for_prediction():
-    """As in scikit-learn, coefs_ can be replaced by the user."""
+    """As in scikit-learn, coefs_ can be replaced by the user, and predict
+    neither copies nor rebinds what was assigned."""
     ours, theirs = _fitted(), _fitted(sk.MLPClassifier)
-    new = [np.full_like(c, 0.01) for c in ours.coefs_]
-    ours.coefs_ = [c.copy() for c in new]
-    theirs.coefs_ = [c.copy() for c in new]
+    ours_W = [np.full_like(c, 0.01) for c in ours.coefs_]
+    theirs_W = [c.copy() for c in ours_W]
+    ours.coefs_, theirs.coefs_ = ours_W, theirs_W
     np.testing.assert_allclose(ours.predict_proba(X_CLF), theirs.predict_proba(X_CLF), rtol=1e-12)
-    ours.coefs_[0][0, 0] = 5.0
-    theirs.coefs_[0][0, 0] = 5.0
+    assert ours.coefs_[0] is ours_W[0]
+    ours_W[0][0, 0] = 5.0  # an in-place edit of the array the user holds
+    theirs_W[0][0, 0] = 5.0
     np.testing.assert_allclose(ours.predict_proba(X_CLF), theirs.predict_proba(X_CLF), rtol=1e-12)
+
+
+def test_assume_finite_predicts_like_sklearn():
+    """Under assume_finite scikit-learn does not check X: neither does fastmlp,
+    and NaN rows come out NaN instead of as uninitialised memory."""
+    ours, theirs = _fitted(MLPRegressor, X_REG, Y_REG), _fitted(sk.MLPRegressor, X_REG, Y_REG)
+    X = X_REG[:5].copy()
+    X[2, 0] = np.nan
+    with sklearn.config_context(assume_finite=True):
+        got, want = ours.predict(X), theirs.predict(X)
+    assert np.isnan(want[2]) and np.isnan(got[2])
+    np.testing.assert_allclose(np.delete(got, 2), np.delete(want, 2), rtol=1e-12)
 
 
 # -- dtypes and input kinds -------------------------------------------------------------

@@ -67,16 +67,24 @@ def test_caller_limit_is_respected(seen_in_epochs):
     assert seen_in_epochs[0][:2] == (_scipy_blas_threads(), 1)
 
 
-@pytest.mark.skipif(_threads.allowed_threads() < 2, reason="needs two cores")
-def test_split_batches_give_sklearns_model():
-    """Batch parts add their gradients: the model is scikit-learn's."""
-    X, y = make_classification(n_samples=500, n_features=12, n_informative=6, n_classes=3, random_state=0)
-    params = dict(hidden_layer_sizes=(16,), batch_size=200, max_iter=10, random_state=0)
-    assert _threads.plan([12, 16, 3], 200)[1] >= 2
+@pytest.mark.parametrize("sparse", [False, True])
+def test_split_batches_give_sklearns_model(monkeypatch, sparse):
+    """Batch parts add their gradients: the model is scikit-learn's, with sample
+    weights, two hidden layers and a last batch of one row (an empty part).
+    Four parts are forced so that this runs split on any machine."""
+    monkeypatch.setattr(_threads, "plan", lambda layer_units, rows: (1, 4))
+    X, y = make_classification(n_samples=401, n_features=12, n_informative=6, n_classes=3, random_state=0)
+    sample_weight = np.random.RandomState(0).uniform(0.5, 2.0, 401)
+    if sparse:
+        import scipy.sparse as sp
+
+        X[np.abs(X) < 1] = 0
+        X = sp.csr_matrix(X)
+    params = dict(hidden_layer_sizes=(16, 7), batch_size=200, max_iter=10, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        ours = MLPClassifier(**params).fit(X, y)
-        theirs = sk.MLPClassifier(**params).fit(X, y)
+        ours = MLPClassifier(**params).fit(X, y, sample_weight=sample_weight)
+        theirs = sk.MLPClassifier(**params).fit(X, y, sample_weight=sample_weight)
     for a, b in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-12)

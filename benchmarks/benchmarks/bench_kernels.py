@@ -7,21 +7,14 @@ is timed is the kernel alone, without estimator validation.
 import numpy as np
 
 from fastmlp import _backprop
-from fastmlp._activations import ACTIVATIONS
 from fastmlp._layout import ParameterLayout, training_workspace_size
-from fastmlp._losses import LOSSES
 from fastmlp._optimizers import AdamState, SGDState
 
 LAYER_UNITS = [100, 256, 128, 10]
 
 
 def _codes():
-    codes = np.zeros(_backprop.N_CODES, dtype=np.int64)
-    codes[_backprop.HIDDEN_ACTIVATION] = ACTIVATIONS["relu"]
-    codes[_backprop.OUTPUT_ACTIVATION] = ACTIVATIONS["softmax"]
-    codes[_backprop.LOSS] = LOSSES["log_loss"]
-    codes[_backprop.MEAN_OVER_OUTPUTS] = 1
-    return codes
+    return _backprop.make_codes("relu", "softmax", "log_loss", mean_over_outputs=True)
 
 
 class _Network:
