@@ -19,8 +19,9 @@ from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
-import fastmlp  # noqa: E402
 from benchmarks.workloads import WORKLOADS, layer_units, make_estimator, workload_data  # noqa: E402
+
+import fastmlp  # noqa: E402
 from fastmlp import _threads  # noqa: E402
 
 

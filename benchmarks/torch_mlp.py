@@ -52,7 +52,7 @@ class TorchMLP:
         self.classes_ = np.unique(y) if self.classifier else None
         n_outputs = len(self.classes_) if self.classifier else 1
         units = [X.shape[1], *self.params["hidden_layer_sizes"], n_outputs]
-        self.model, torch_dtype = self._build(units, X.dtype)
+        self.model, _ = self._build(units, X.dtype)
         X_t = torch.from_numpy(X)
         y_t = torch.from_numpy(np.searchsorted(self.classes_, y)) if self.classifier else torch.from_numpy(y.astype(X.dtype))
         solver = self.params["solver"]

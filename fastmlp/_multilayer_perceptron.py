@@ -28,6 +28,7 @@ from sklearn.utils.multiclass import _check_partial_fit_first_call, type_of_targ
 from sklearn.utils.optimize import _check_optimize_result
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
+from . import _threads
 from ._backprop import (
     PREDICT_CHUNK_ROWS,
     full_batch_loss_and_grad,
@@ -37,7 +38,6 @@ from ._backprop import (
 )
 from ._layout import ParameterLayout, as_kernel_input, training_workspace_size
 from ._optimizers import make_optimizer_state
-from . import _threads
 
 _STOCHASTIC_SOLVERS = ["sgd", "adam"]
 _EMPTY_INDEX = np.empty(0, dtype=np.int64)

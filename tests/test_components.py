@@ -13,7 +13,12 @@ from sklearn.neural_network._base import DERIVATIVES as SK_DERIVATIVES
 from sklearn.neural_network._base import LOSS_FUNCTIONS as SK_LOSSES
 from sklearn.neural_network._stochastic_optimizers import AdamOptimizer, SGDOptimizer
 
-from fastmlp._activations import ACTIVATIONS, HIDDEN_ACTIVATIONS, add_bias_activate_inplace, multiply_derivative_inplace
+from fastmlp._activations import (
+    ACTIVATIONS,
+    HIDDEN_ACTIVATIONS,
+    add_bias_activate_inplace,
+    multiply_derivative_inplace,
+)
 from fastmlp._layout import ParameterLayout
 from fastmlp._losses import CANONICAL_OUTPUT, LOSSES, loss_and_output_delta
 from fastmlp._optimizers import AdamState, SGDState, optimizer_step_inplace
