@@ -215,8 +215,12 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         """
         views = self.__dict__.get("_param_views")
         current = self.coefs_ + self.intercepts_
-        if views is not None and len(views) == len(current) and all(a is b for a, b in zip(views, current)):
-            return self._params
+        if views is not None and len(views) == len(current):
+            for view, array in zip(views, current):
+                if view is not array:
+                    break
+            else:
+                return self._params
         layout = ParameterLayout([c.shape[0] for c in self.coefs_] + [self.coefs_[-1].shape[1]])
         params = layout.pack(self.coefs_, self.intercepts_, np.result_type(*current))
         if rebind:
@@ -544,11 +548,12 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         n_samples = X.shape[0]
         X, data, indices, indptr = _kernel_inputs(X, dtype)
         if self.__dict__.get("_params") is params:
-            layer_units = self._layout.layer_units
+            layout = self._layout
         else:  # user-assigned coefs_, packed for this call
-            layer_units = np.array([c.shape[0] for c in self.coefs_] + [self.coefs_[-1].shape[1]], dtype=np.int64)
+            layout = ParameterLayout([c.shape[0] for c in self.coefs_] + [self.coefs_[-1].shape[1]])
+        layer_units = layout.layer_units
         out = np.empty((n_samples, layer_units[-1]), dtype=dtype)
-        workspace = np.empty(min(n_samples, PREDICT_CHUNK_ROWS) * max(1, int(layer_units[1:-1].sum())), dtype=dtype)
+        workspace = np.empty(min(n_samples, PREDICT_CHUNK_ROWS) * layout.n_hidden_units, dtype=dtype)
         if not predict_inplace(X, data, indices, indptr, params, layer_units, codes, workspace, out):
             # Non-finite values in an input that skipped validation: raise
             # scikit-learn's error, unless its assume_finite setting says not
