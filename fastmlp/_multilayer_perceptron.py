@@ -381,7 +381,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
             # only on the row count and the labels, so splitting row indices
             # gives the same rows without copying X.
             should_stratify = is_classifier(self) and self.n_outputs_ == 1
-            stratify = data.Y if should_stratify else None
+            stratify = data.y if should_stratify else None
             train_idx, val_idx = train_test_split(
                 np.arange(n_total),
                 random_state=self._random_state,
