@@ -308,22 +308,33 @@ def train_epoch_inplace(
 
 @kernel
 def full_batch_loss_and_grad(
-    X, X_data, X_indices, X_indptr, Y, sample_weight, params, grads, layer_units, codes, alpha, eps, ws
+    X, X_data, X_indices, X_indptr, Y, sample_weight, params, grads, part_grads, layer_units, codes, alpha, eps, ws
 ):
     """Loss and gradient over all rows at once (L-BFGS); ``grads`` is written.
 
     X is used in place (never gathered); ``ws`` holds the activations and
-    error terms of every row.
+    error terms of every row. With ``part_grads`` of shape (n_parts, n_params),
+    n_parts > 1, the rows are split across Numba's threads as in
+    ``data_loss_and_grad_in_parts`` (``ws`` then sized for n_parts blocks of
+    ``ceil(n_samples / n_parts)`` rows); W5 (digits, lbfgs) went from 0.30 to
+    0.18 s (medians of 7) with two parts on the 2-core dev machine.
     """
     n_samples = Y.shape[0]
+    n_parts = max(1, part_grads.shape[0])
     rows = np.arange(n_samples) if codes[IS_SPARSE] else np.empty(0, dtype=np.int64)
-    offsets = network_offsets(layer_units, n_samples)
+    offsets = network_offsets(layer_units, (n_samples + n_parts - 1) // n_parts)
     n_coefs = offsets[COEF, layer_units.shape[0] - 1]
     weight_sum = weight_sum_of(sample_weight, codes[USE_WEIGHT] != 0, n_samples)
-    loss = data_loss_and_grad(
-        X, X_data, X_indices, X_indptr, rows, Y, sample_weight, params, grads,
-        layer_units, codes, offsets, eps, ws, weight_sum,
-    )  # fmt: skip
+    if n_parts == 1:
+        loss = data_loss_and_grad(
+            X, X_data, X_indices, X_indptr, rows, Y, sample_weight, params, grads,
+            layer_units, codes, offsets, eps, ws, weight_sum,
+        )  # fmt: skip
+    else:
+        loss = data_loss_and_grad_in_parts(
+            X, X_data, X_indices, X_indptr, rows, Y, sample_weight, params, grads, part_grads,
+            np.zeros(n_parts), layer_units, codes, offsets, eps, ws, weight_sum,
+        )  # fmt: skip
     loss += 0.5 * alpha * sum_of_squared_weights(params, n_coefs) / weight_sum
     l2 = alpha / weight_sum
     for j in range(n_coefs):

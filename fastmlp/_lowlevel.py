@@ -155,7 +155,8 @@ def loss_and_gradients(
     empty = np.empty(0, dtype=X.dtype)
     index = np.empty(0, dtype=np.int64)
     value = full_batch_loss_and_grad(
-        X, empty, index, index, Y, sample_weight, params, grads, layout.layer_units, codes,
+        X, empty, index, index, Y, sample_weight, params, grads, np.empty((0, layout.size), dtype=X.dtype),
+        layout.layer_units, codes,
         float(alpha), float(np.finfo(X.dtype).eps), workspace,
     )  # fmt: skip
     coef_grads, intercept_grads = layout.views(grads)

@@ -334,7 +334,10 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         params = self._params
         grads = np.empty_like(params)
         n_samples = data.Y.shape[0]
-        workspace = np.empty(2 * n_samples * sum(layer_units[1:]), dtype=data.dtype)
+        blas_threads, n_parts = _threads.plan(layer_units, n_samples)
+        part_grads = np.empty((n_parts if n_parts > 1 else 0, params.shape[0]), dtype=data.dtype)
+        rows_per_part = -(-n_samples // n_parts)
+        workspace = np.empty(n_parts * rows_per_part * 2 * sum(layer_units[1:]), dtype=data.dtype)
         codes = data.codes(self)
         eps = float(np.finfo(data.dtype).eps)
         alpha = float(self.alpha)
@@ -343,13 +346,12 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
             params[:] = packed
             loss = full_batch_loss_and_grad(
                 data.X, data.data, data.indices, data.indptr, data.Y, data.sample_weight,
-                params, grads, self._layout.layer_units, codes, alpha, eps, workspace,
+                params, grads, part_grads, self._layout.layer_units, codes, alpha, eps, workspace,
             )  # fmt: skip
             return loss, grads.astype(np.float64)
 
         iprint = 1 if (self.verbose is True or self.verbose >= 1) else -1
-        blas_threads, _ = _threads.plan(layer_units, n_samples)
-        with _threads.limits(blas_threads, 1):
+        with _threads.limits(blas_threads, n_parts):
             opt_res = scipy.optimize.minimize(
                 loss_and_grad,
                 params.astype(np.float64),

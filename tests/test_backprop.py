@@ -192,7 +192,9 @@ def test_sparse_first_layer_matches_dense(use_weight):
             if sparse
             else (X.toarray(), np.empty(0), np.empty(0, np.int64), np.empty(0, np.int64))
         )
-        loss = _backprop.full_batch_loss_and_grad(*args, Y, sw, params, grads, layout.layer_units, codes, 1e-3, 1e-16, ws)
+        loss = _backprop.full_batch_loss_and_grad(
+            *args, Y, sw, params, grads, np.empty((0, layout.size)), layout.layer_units, codes, 1e-3, 1e-16, ws
+        )
         results.append((loss, grads))
     assert results[0][0] == pytest.approx(results[1][0], rel=1e-13)
     np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-11, atol=1e-15)

@@ -59,12 +59,13 @@ class BackpropKernel(_Network):
     def setup(self, dtype, rows):
         super().setup(dtype, rows)
         self.ws = np.empty(2 * rows * sum(LAYER_UNITS[1:]), dtype=dtype)
+        self.no_parts = np.empty((0, self.layout.size), dtype=dtype)
         self.time_loss_and_grad(dtype, rows)
 
     def time_loss_and_grad(self, dtype, rows):
         _backprop.full_batch_loss_and_grad(
             self.X, self.empty, self.index, self.index, self.Y, self.empty, self.params, self.grads,
-            self.layout.layer_units, self.codes, 1e-4, 1e-16, self.ws,
+            self.no_parts, self.layout.layer_units, self.codes, 1e-4, 1e-16, self.ws,
         )  # fmt: skip
 
 
