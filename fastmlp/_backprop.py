@@ -1,7 +1,7 @@
 """The batched forward pass, delta backprop and the fused training epoch.
 
 Everything here is a Numba kernel over contiguous arrays of one float dtype,
-integer codes and Python scalars (see ../shared/MATH.md for the equations):
+integer codes and Python scalars (see docs/MATH.md for the equations):
 
     forward    Z_l = A_{l-1} W_l + b_l,  A_l = f_l(Z_l)          one GEMM per layer
     backward   delta_L = s (A_L - Y) / S

@@ -97,7 +97,7 @@ def loss_and_gradients(
     """Loss ``E`` of the given weights on (X, Y) and its gradients, by backprop.
 
     ``E = 1/S sum_i s_i sum_k l(y_ik, a_ik) + alpha / (2 S) sum_l ||W_l||^2``
-    with ``l`` the per-element loss of ../shared/MATH.md (squared error
+    with ``l`` the per-element loss of docs/MATH.md (squared error
     ``(y - a)^2 / 2``, not averaged over outputs), ``s`` the sample weights
     and ``S`` their sum.
 

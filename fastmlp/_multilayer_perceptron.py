@@ -334,7 +334,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         params = self._params
         grads = np.empty_like(params)
         n_samples = data.Y.shape[0]
-        blas_threads, n_parts = _threads.plan(layer_units, n_samples)
+        blas_threads, n_parts = _threads.plan(layer_units, n_samples, data.is_sparse)
         part_grads = np.empty((n_parts if n_parts > 1 else 0, params.shape[0]), dtype=data.dtype)
         rows_per_part = -(-n_samples // n_parts)
         workspace = np.empty(n_parts * rows_per_part * 2 * sum(layer_units[1:]), dtype=data.dtype)
@@ -415,7 +415,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                 )
             batch_size = int(np.clip(self.batch_size, 1, n_samples))
 
-        blas_threads, n_parts = _threads.plan(layer_units, batch_size)
+        blas_threads, n_parts = _threads.plan(layer_units, batch_size, data.is_sparse)
         grads = np.empty_like(params)
         part_grads = np.empty((n_parts if n_parts > 1 else 0, params.shape[0]), dtype=params.dtype)
         workspace = np.empty(
@@ -646,7 +646,8 @@ _COMMON_PARAMETERS_DOC = """
     random_state : int, RandomState instance or None, default=None
         Determines weight initialization, the early-stopping split and batch
         sampling, drawn in scikit-learn's order: the same value gives the same
-        model as scikit-learn's estimator.
+        model as scikit-learn's estimator, up to float rounding (which also
+        depends on how many cores the fit splits its batches across).
 
     tol : float, default=1e-4
         Tolerance for the optimization: training stops when the loss (or the

@@ -54,13 +54,16 @@ def allowed_threads():
     return max(1, min(blas + [numba.get_num_threads()]))
 
 
-def gemm_flops_per_batch(layer_units, batch_rows):
-    return 2.0 * batch_rows * sum(a * b for a, b in zip(layer_units[:-1], layer_units[1:]))
+def gemm_flops_per_batch(layer_units, batch_rows, is_sparse=False):
+    """Flops of a batch's forward BLAS GEMMs. With sparse input the first
+    layer's products are fastmlp's own single-threaded CSR loops, not BLAS."""
+    pairs = list(zip(layer_units[:-1], layer_units[1:]))[1 if is_sparse else 0 :]
+    return 2.0 * batch_rows * sum(a * b for a, b in pairs)
 
 
-def plan(layer_units, batch_rows):
+def plan(layer_units, batch_rows, is_sparse=False):
     """``(blas_threads, n_parts)`` for a fit; blas_threads None means 'leave as is'."""
-    if gemm_flops_per_batch(layer_units, batch_rows) >= MIN_FLOPS_PER_BATCH_FOR_BLAS_THREADS:
+    if gemm_flops_per_batch(layer_units, batch_rows, is_sparse) >= MIN_FLOPS_PER_BATCH_FOR_BLAS_THREADS:
         return None, 1
     if threading.current_thread() is not threading.main_thread():
         return 1, 1

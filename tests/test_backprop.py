@@ -230,3 +230,33 @@ def test_low_level_api_rejects_unsupported_pairs(kwargs, message):
 def test_all_pairs_are_listed():
     """Every loss in the registry is covered by the gradient checks above."""
     assert {loss for _, loss in OUTPUT_LOSS_PAIRS} == set(LOSSES)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_full_batch_split_across_parts_equals_whole(sparse):
+    """lbfgs' full batch in 3 parts (uneven: 101 rows) gives the whole batch's
+    loss and gradient, dense and CSR, with sample weights."""
+    rng = np.random.RandomState(1)
+    X_dense = rng.normal(size=(101, 9))
+    X_dense[np.abs(X_dense) < 0.7] = 0
+    X = sp.csr_matrix(X_dense)
+    Y = np.eye(4)[rng.randint(0, 4, 101)]
+    sw = rng.uniform(0.5, 2.0, 101)
+    layout = ParameterLayout([9, 7, 5, 4])
+    params = layout.initialize("tanh", rng, np.float64)
+    codes = _backprop.make_codes("tanh", "softmax", "log_loss", is_sparse=sparse, use_weight=True)
+    if sparse:
+        inputs = (np.empty((0, 0)), X.data, X.indices.astype(np.int64), X.indptr.astype(np.int64))
+    else:
+        inputs = (X_dense, np.empty(0), np.empty(0, np.int64), np.empty(0, np.int64))
+    results = []
+    for n_parts in (1, 3):
+        grads = np.empty_like(params)
+        part_grads = np.empty((n_parts if n_parts > 1 else 0, layout.size))
+        ws = np.empty(n_parts * -(-101 // n_parts) * 2 * 16)
+        loss = _backprop.full_batch_loss_and_grad(
+            *inputs, Y, sw, params, grads, part_grads, layout.layer_units, codes, 0.1, 1e-16, ws
+        )
+        results.append((loss, grads))
+    assert results[1][0] == pytest.approx(results[0][0], rel=1e-13)
+    np.testing.assert_allclose(results[1][1], results[0][1], rtol=1e-11, atol=1e-15)

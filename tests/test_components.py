@@ -44,6 +44,16 @@ def test_activation_matches_sklearn_and_reference(name, dtype):
     assert got.dtype == dtype
 
 
+def test_exp_matches_numpy_down_to_subnormals_and_up_to_overflow():
+    z = np.concatenate([np.linspace(-760, 720, 20001), [0.0, -np.inf, np.inf]])[:, None]
+    got = z.copy()
+    add_bias_activate_inplace(got, np.zeros(1), ACTIVATIONS["exp"])
+    with np.errstate(over="ignore"):
+        want = np.exp(z)
+    np.testing.assert_allclose(got, want, rtol=3e-16, atol=5e-324)
+    assert np.array_equal(np.isinf(got), np.isinf(want)) and np.array_equal(got == 0, want == 0)
+
+
 @pytest.mark.parametrize("name", HIDDEN_ACTIVATIONS)
 def test_derivative_matches_sklearn_and_finite_differences(name):
     A = Z.copy()

@@ -47,6 +47,22 @@ def test_plan_depends_on_the_gemm_size():
     assert _threads.plan([784, 512, 512, 10], 128) == (None, 1)  # large GEMMs: BLAS threads
 
 
+def test_sparse_first_layer_is_not_counted_as_blas_work():
+    """A wide CSR first layer runs in fastmlp's own loops: split the batch."""
+    assert _threads.plan([100000, 16, 3], 200)[0] is None
+    assert _threads.plan([100000, 16, 3], 200, is_sparse=True) == (1, min(_threads.allowed_threads(), 6))
+
+
+def test_fits_from_other_threads_do_not_split_batches(seen_in_epochs):
+    import threading
+
+    X, y = make_classification(n_samples=300, n_features=8, random_state=0)
+    worker = threading.Thread(target=_fit, args=(X, y), kwargs=dict(hidden_layer_sizes=(8,), batch_size=128))
+    worker.start()
+    worker.join()
+    assert [parts for _, parts, _ in seen_in_epochs] == [1, 1]
+
+
 def test_small_batches_split_across_threads_and_settings_are_restored(seen_in_epochs):
     before = (_scipy_blas_threads(), numba.get_num_threads())
     X, y = make_classification(n_samples=300, n_features=8, random_state=0)
@@ -72,7 +88,7 @@ def test_split_batches_give_sklearns_model(monkeypatch, sparse):
     """Batch parts add their gradients: the model is scikit-learn's, with sample
     weights, two hidden layers and a last batch of one row (an empty part).
     Four parts are forced so that this runs split on any machine."""
-    monkeypatch.setattr(_threads, "plan", lambda layer_units, rows: (1, 4))
+    monkeypatch.setattr(_threads, "plan", lambda *args: (1, 4))
     X, y = make_classification(n_samples=401, n_features=12, n_informative=6, n_classes=3, random_state=0)
     sample_weight = np.random.RandomState(0).uniform(0.5, 2.0, 401)
     if sparse:
