@@ -4,7 +4,7 @@
 
 For each workload, fits with the default plan (``fastmlp._threads.plan``) and
 with ``threadpoolctl.threadpool_limits(1)`` around the fit (which fastmlp
-honours: one BLAS thread, no batch parts), interleaved in one process after a
+honours: one BLAS thread, no team), interleaved in one process after a
 warm-up; prints the medians and their ratio.
 """
 
@@ -31,7 +31,7 @@ def main():
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     warnings.simplefilter("ignore")
-    print(f"{'workload':<9} {'plan (blas, parts)':<19} {'default s':>10} {'1 thread s':>11} {'1 thread / default':>19}")
+    print(f"{'workload':<9} {'plan (blas, team)':<19} {'default s':>10} {'1 thread s':>11} {'1 thread / default':>19}")
     for workload in args.workloads.split(","):
         X, y = workload_data(workload)
         params = WORKLOADS[workload][3]

@@ -20,12 +20,13 @@ each kernel compiles once per dtype.
 """
 
 import numpy as np
-from numba import prange
 
 from ._activations import ACTIVATIONS, add_bias_activate_inplace, multiply_derivative_inplace
+from ._borrowed import borrowed
 from ._config import kernel
 from ._losses import LOSSES, loss_and_output_delta
-from ._optimizers import optimizer_step_inplace
+from ._optimizers import STEP, optimizer_step_inplace, record_steps
+from ._team import barrier
 
 # Slots of the integer ``codes`` vector passed to the kernels.
 # MEAN_OVER_OUTPUTS: report squared error averaged over outputs (scikit-learn's loss_).
@@ -160,6 +161,11 @@ def data_loss_and_grad(Xb, X_data, X_indices, X_indptr, rows, Yb, swb, params, g
     of the shares add up to the batch's. The L2 term is left to the caller:
     the optimizer step adds ``(alpha / S) W`` in its own pass over the weights.
     """
+    # Slices of these are not reference counted (see _borrowed).
+    Xb, rows, Yb, swb = borrowed(Xb), borrowed(rows), borrowed(Yb), borrowed(swb)
+    X_data, X_indices, X_indptr = borrowed(X_data), borrowed(X_indices), borrowed(X_indptr)
+    params, grads, ws = borrowed(params), borrowed(grads), borrowed(ws)
+    layer_units, codes, offsets = borrowed(layer_units), borrowed(codes), borrowed(offsets)
     n_rows = Yb.shape[0]
     n_layers = layer_units.shape[0] - 1
     n_outputs = layer_units[n_layers]
@@ -201,62 +207,66 @@ def data_loss_and_grad(Xb, X_data, X_indices, X_indptr, rows, Yb, swb, params, g
     return loss
 
 
-@kernel(parallel=True)
-def data_loss_and_grad_in_parts(
-    Xb, X_data, X_indices, X_indptr, rows, Yb, swb, params, grads, part_grads, part_losses,
-    layer_units, codes, offsets, eps, ws, weight_sum,
-):  # fmt: skip
-    """``data_loss_and_grad`` of one batch split into ``len(part_losses)`` row
-    blocks run on Numba's threads, each into its own row of ``part_grads``
-    and its own block of ``ws``; their sum is written into ``grads`` and the
-    summed loss returned. Race-free, and the same result for the same number
-    of parts. (Kept apart from the epoch kernel: Numba's parallel passes over
-    the whole epoch doubled its cold compile time.)
-    """
-    n_parts = part_losses.shape[0]
-    n_rows = Yb.shape[0]
-    use_weight = codes[USE_WEIGHT] != 0
-    part_ws_size = 2 * offsets[ACT, layer_units.shape[0] - 1]
-    part_rows = (n_rows + n_parts - 1) // n_parts
-    for part in prange(n_parts):
-        lo = min(part * part_rows, n_rows)
-        hi = min(lo + part_rows, n_rows)
-        part_losses[part] = data_loss_and_grad(
-            Xb[lo:hi], X_data, X_indices, X_indptr, rows[lo:hi], Yb[lo:hi],
-            swb[lo:hi] if use_weight else swb, params, part_grads[part], layer_units,
-            codes, offsets, eps, ws[part * part_ws_size : (part + 1) * part_ws_size], weight_sum,
-        )  # fmt: skip
-    loss = 0.0
-    for part in range(n_parts):
-        loss += part_losses[part]
-    for j in range(params.shape[0]):
-        total = 0.0
-        for part in range(n_parts):
-            total += part_grads[part, j]
-        grads[j] = total
-    return loss
+@kernel
+def _share(n, tid, n_threads):
+    """``[lo, hi)``: thread ``tid``'s block of ``n`` items split in ``n_threads``
+    blocks of ``ceil(n / n_threads)`` (the last ones may be short or empty)."""
+    size = (n + n_threads - 1) // n_threads
+    lo = min(tid * size, n)
+    return lo, min(lo + size, n)
+
+
+@kernel
+def _sum_parts_inplace(part_grads, grads, lo, hi):
+    """``grads[lo:hi] = sum_p part_grads[p, lo:hi]``, summed in part order."""
+    for j in range(lo, hi):
+        grads[j] = part_grads[0, j]
+    for part in range(1, part_grads.shape[0]):
+        for j in range(lo, hi):
+            grads[j] += part_grads[part, j]
+
+
+@kernel
+def _team_total(part_sums, column):
+    """Sum over the team's threads of one column of ``part_sums``, in thread order."""
+    total = 0.0
+    for part in range(part_sums.shape[0]):
+        total += part_sums[part, column]
+    return total
 
 
 @kernel
 def train_epoch_inplace(
-    X, X_data, X_indices, X_indptr, Y, sample_weight, sample_idx, batch_size, n_parts,
-    params, grads, part_grads, opt_m, opt_v, opt_hyper, layer_units, codes, alpha, eps, ws,
+    X, X_csr, Y, sample_weight, sample_idx, batch_size, params, grads, part_grads, part_sums,
+    optimizer, layer_units, codes, alpha, eps, ws, tid, n_threads, sync,
 ):  # fmt: skip
-    """One epoch of mini-batch training, updating ``params`` and the optimizer state in place.
+    """One epoch of mini-batch training, updating ``params`` and the optimizer
+    state ``optimizer = (m, v, hyper)`` in place; run by every thread of a team
+    (``_team``), or by one thread alone (``n_threads == 1``).
 
     Batches are consecutive slices of ``sample_idx`` (the epoch's order of
-    row indices into X, Y and sample_weight), the last one possibly shorter.
-    Per batch: gather the rows into the workspace, forward and backward, one
-    optimizer step (``_optimizers.optimizer_step_inplace`` on ``opt_m``,
-    ``opt_v``, ``opt_hyper``). With ``n_parts > 1`` each batch is split into
-    that many row blocks run on Numba's threads (``data_loss_and_grad_in_parts``,
-    ``part_grads`` is (n_parts, n_params)). Measured on the 2-core dev machine (medians, one vs two parts):
-    W1 0.171 -> 0.122 s, W2 1.63 -> 1.17 s, W4 0.450 -> 0.418 s, where a
-    second BLAS thread made W1 and W4 slower.
+    row indices into X, Y and sample_weight), the last one possibly shorter;
+    ``X_csr = (data, indices, indptr)`` holds a sparse X. Per batch, each
+    thread gathers its block of the batch's rows into its block of ``ws``,
+    runs the forward and backward pass on them into ``part_grads[tid]``
+    (into ``grads`` when alone), and after a barrier sums the parts over its
+    share of the parameters and applies the optimizer to that share
+    (``_optimizers.optimizer_step_inplace``); a second barrier ends the batch.
+    ``part_sums`` (n_threads, 8) carries each thread's loss and squared
+    weights. The caller refills ``sample_idx`` before each epoch and returns
+    after it; the workers stay in the kernel, waiting for the next epoch at
+    the first barrier, until the team stops (leaving the kernel to wait in
+    Python, for the GIL, cost 50-100 us per epoch in thread wake-ups). The gradient is the sum of the parts, so the model is the
+    same whatever the split, up to rounding.
 
     Returns ``sum_batches loss_batch * n_rows_batch``, which divided by the
-    number of rows is scikit-learn's ``loss_``.
+    number of rows is scikit-learn's ``loss_`` (0 if the team was stopped).
     """
+    X_data, X_indices, X_indptr = X_csr
+    opt_m, opt_v, opt_hyper = optimizer
+    # Slices of these are not reference counted (see _borrowed).
+    X, Y, sample_weight, sample_idx = borrowed(X), borrowed(Y), borrowed(sample_weight), borrowed(sample_idx)
+    params, grads, part_grads, ws = borrowed(params), borrowed(grads), borrowed(part_grads), borrowed(ws)
     n_samples = sample_idx.shape[0]
     n_features = layer_units[0]
     n_layers = layer_units.shape[0] - 1
@@ -264,82 +274,123 @@ def train_epoch_inplace(
     is_sparse = codes[IS_SPARSE] != 0
     use_weight = codes[USE_WEIGHT] != 0
     x_width = 0 if is_sparse else n_features
-    Xbuf = ws[: batch_size * x_width]
-    Ybuf = ws[batch_size * x_width : batch_size * (x_width + n_outputs)]
-    swbuf = ws[batch_size * (x_width + n_outputs) : batch_size * (x_width + n_outputs + 1)]
-    layers_ws = ws[batch_size * (x_width + n_outputs + 1) :]
-    part_capacity = (batch_size + n_parts - 1) // n_parts
+    part_capacity = (batch_size + n_threads - 1) // n_threads
     offsets = network_offsets(layer_units, part_capacity)
     n_coefs = offsets[COEF, n_layers]
-    part_losses = np.zeros(n_parts)
-    penalty = sum_of_squared_weights(params, n_coefs)
-    accumulated_loss = 0.0
-    for start in range(0, n_samples, batch_size):
-        stop = min(start + batch_size, n_samples)
-        n_rows = stop - start
-        rows = sample_idx[start:stop]
-        Xb = Xbuf[: n_rows * x_width].reshape((n_rows, x_width))
-        Yb = Ybuf[: n_rows * n_outputs].reshape((n_rows, n_outputs))
-        swb = swbuf[:n_rows]
-        for i in range(n_rows):
-            r = rows[i]
-            for j in range(x_width):
-                Xb[i, j] = X[r, j]
-            for k in range(n_outputs):
-                Yb[i, k] = Y[r, k]
-            if use_weight:
-                swb[i] = sample_weight[r]
-        weight_sum = weight_sum_of(swb, use_weight, n_rows)
-        if n_parts == 1:
+    # This thread's block of the workspace: its gathered rows, then its
+    # activations and error terms.
+    block = ws.shape[0] // n_threads
+    my_ws = ws[tid * block : (tid + 1) * block]
+    Xbuf = my_ws[: part_capacity * x_width]
+    Ybuf = my_ws[part_capacity * x_width : part_capacity * (x_width + n_outputs)]
+    swbuf = my_ws[part_capacity * (x_width + n_outputs) : part_capacity * (x_width + n_outputs + 1)]
+    layers_ws = my_ws[part_capacity * (x_width + n_outputs + 1) :]
+    my_grads = grads if n_threads == 1 else part_grads[tid]
+    param_lo, param_hi = _share(params.shape[0], tid, n_threads)
+    while barrier(sync, n_threads):  # workers wait here between epochs
+        first_step = opt_hyper[STEP]
+        penalty = sum_of_squared_weights(params, n_coefs)
+        accumulated_loss = 0.0
+        n_batches = 0
+        for start in range(0, n_samples, batch_size):
+            stop = min(start + batch_size, n_samples)
+            n_rows = stop - start
+            batch_rows = sample_idx[start:stop]
+            lo, hi = _share(n_rows, tid, n_threads)
+            rows = batch_rows[lo:hi]
+            Xb = Xbuf[: (hi - lo) * x_width].reshape((hi - lo, x_width))
+            Yb = Ybuf[: (hi - lo) * n_outputs].reshape((hi - lo, n_outputs))
+            swb = swbuf[: hi - lo]
+            for i in range(hi - lo):
+                r = rows[i]
+                for j in range(x_width):
+                    Xb[i, j] = X[r, j]
+                for k in range(n_outputs):
+                    Yb[i, k] = Y[r, k]
+                if use_weight:
+                    swb[i] = sample_weight[r]
+            weight_sum = float(n_rows)
+            if use_weight:  # S of the whole batch, summed in row order by every thread
+                weight_sum = 0.0
+                for i in range(n_rows):
+                    weight_sum += sample_weight[batch_rows[i]]
             batch_loss = data_loss_and_grad(
-                Xb, X_data, X_indices, X_indptr, rows, Yb, swb, params, grads,
+                Xb, X_data, X_indices, X_indptr, rows, Yb, swb, params, my_grads,
                 layer_units, codes, offsets, eps, layers_ws, weight_sum,
             )  # fmt: skip
-        else:
-            batch_loss = data_loss_and_grad_in_parts(
-                Xb, X_data, X_indices, X_indptr, rows, Yb, swb, params, grads, part_grads, part_losses,
-                layer_units, codes, offsets, eps, layers_ws, weight_sum,
+            if n_threads > 1:
+                part_sums[tid, 0] = batch_loss
+                if not barrier(sync, n_threads):
+                    return 0.0
+                batch_loss = _team_total(part_sums, 0)
+                _sum_parts_inplace(part_grads, grads, param_lo, param_hi)
+            batch_loss += 0.5 * alpha * penalty / weight_sum
+            accumulated_loss += batch_loss * n_rows
+            n_batches += 1
+            squares = optimizer_step_inplace(
+                params, grads, opt_m, opt_v, opt_hyper, n_coefs, alpha / weight_sum, param_lo, param_hi,
+                first_step + n_batches,
             )  # fmt: skip
-        batch_loss += 0.5 * alpha * penalty / weight_sum
-        accumulated_loss += batch_loss * n_rows
-        penalty = optimizer_step_inplace(params, grads, opt_m, opt_v, opt_hyper, n_coefs, alpha / weight_sum)
-    return accumulated_loss
+            if n_threads > 1:
+                part_sums[tid, 1] = squares
+                if not barrier(sync, n_threads):
+                    return 0.0
+                squares = _team_total(part_sums, 1)
+            penalty = squares
+        if tid == 0:
+            record_steps(opt_hyper, n_batches)
+            return accumulated_loss
+    return 0.0
 
 
 @kernel
 def full_batch_loss_and_grad(
-    X, X_data, X_indices, X_indptr, Y, sample_weight, params, grads, part_grads, layer_units, codes, alpha, eps, ws
-):
+    X, X_csr, Y, sample_weight, params, grads, part_grads, part_sums, layer_units, codes, alpha, eps, ws,
+    tid, n_threads, sync,
+):  # fmt: skip
     """Loss and gradient over all rows at once (L-BFGS); ``grads`` is written.
 
     X is used in place (never gathered); ``ws`` holds the activations and
-    error terms of every row. With ``part_grads`` of shape (n_parts, n_params),
-    n_parts > 1, the rows are split across Numba's threads as in
-    ``data_loss_and_grad_in_parts`` (``ws`` then sized for n_parts blocks of
-    ``ceil(n_samples / n_parts)`` rows); W5 (digits, lbfgs) went from 0.30 to
-    0.18 s (medians of 7) with two parts on the 2-core dev machine.
+    error terms of every row, in ``n_threads`` blocks of
+    ``ceil(n_samples / n_threads)`` rows. Run by a team as
+    ``train_epoch_inplace`` is: each thread takes a block of rows into
+    ``part_grads[tid]``, then sums the parts and adds the L2 term over its
+    share of the parameters; workers stay in the kernel between calls. W5 (digits, lbfgs) went from 0.30 to 0.18 s
+    (medians of 7) with two threads on the 2-core dev machine.
     """
+    X_data, X_indices, X_indptr = X_csr
     n_samples = Y.shape[0]
-    n_parts = max(1, part_grads.shape[0])
-    rows = np.arange(n_samples) if codes[IS_SPARSE] else np.empty(0, dtype=np.int64)
-    offsets = network_offsets(layer_units, (n_samples + n_parts - 1) // n_parts)
-    n_coefs = offsets[COEF, layer_units.shape[0] - 1]
-    weight_sum = weight_sum_of(sample_weight, codes[USE_WEIGHT] != 0, n_samples)
-    if n_parts == 1:
+    n_layers = layer_units.shape[0] - 1
+    use_weight = codes[USE_WEIGHT] != 0
+    offsets = network_offsets(layer_units, (n_samples + n_threads - 1) // n_threads)
+    n_coefs = offsets[COEF, n_layers]
+    weight_sum = weight_sum_of(sample_weight, use_weight, n_samples)
+    while barrier(sync, n_threads):  # workers wait here between calls
+        lo, hi = _share(n_samples, tid, n_threads)
+        rows = np.arange(lo, hi) if codes[IS_SPARSE] else np.empty(0, dtype=np.int64)
+        block = ws.shape[0] // n_threads
         loss = data_loss_and_grad(
-            X, X_data, X_indices, X_indptr, rows, Y, sample_weight, params, grads,
-            layer_units, codes, offsets, eps, ws, weight_sum,
+            X[lo:hi], X_data, X_indices, X_indptr, rows, Y[lo:hi],
+            sample_weight[lo:hi] if use_weight else sample_weight, params,
+            grads if n_threads == 1 else part_grads[tid], layer_units, codes, offsets, eps,
+            ws[tid * block : (tid + 1) * block], weight_sum,
         )  # fmt: skip
-    else:
-        loss = data_loss_and_grad_in_parts(
-            X, X_data, X_indices, X_indptr, rows, Y, sample_weight, params, grads, part_grads,
-            np.zeros(n_parts), layer_units, codes, offsets, eps, ws, weight_sum,
-        )  # fmt: skip
-    loss += 0.5 * alpha * sum_of_squared_weights(params, n_coefs) / weight_sum
-    l2 = alpha / weight_sum
-    for j in range(n_coefs):
-        grads[j] += l2 * params[j]
-    return loss
+        param_lo, param_hi = _share(params.shape[0], tid, n_threads)
+        if n_threads > 1:
+            part_sums[tid, 0] = loss
+            if not barrier(sync, n_threads):
+                return 0.0
+            loss = _team_total(part_sums, 0)
+            _sum_parts_inplace(part_grads, grads, param_lo, param_hi)
+        loss += 0.5 * alpha * sum_of_squared_weights(params, n_coefs) / weight_sum
+        l2 = alpha / weight_sum
+        for j in range(param_lo, min(param_hi, n_coefs)):
+            grads[j] += l2 * params[j]
+        if not barrier(sync, n_threads):  # every share of grads is written
+            return 0.0
+        if tid == 0:
+            return loss
+    return 0.0
 
 
 @kernel

@@ -25,7 +25,7 @@ NUMBA_OPTIONS = {
 }
 
 # Measured on the 2-core dev machine: a cold compile of everything a fit needs
-# costs 12-14 s per dtype, a load from the on-disk cache 0.2-0.3 s, so caching
+# costs about 9 s per dtype, a load from the on-disk cache 0.2-0.3 s, so caching
 # is on by default.
 # FASTMLP_DISABLE_CACHE=1 turns it off (useful while editing kernels).
 CACHE_ENABLED = os.environ.get("FASTMLP_DISABLE_CACHE", "0") in ("", "0")
@@ -33,12 +33,11 @@ CACHE_ENABLED = os.environ.get("FASTMLP_DISABLE_CACHE", "0") in ("", "0")
 _warned_no_cache = False
 
 
-def kernel(func=None, *, ordered_math=False, parallel=False):
+def kernel(func=None, *, ordered_math=False):
     """Compile ``func`` with the project's Numba options.
 
     ``@kernel(ordered_math=True)`` keeps floating-point operations in the
-    order written (no reassociation); ``@kernel(parallel=True)`` lets its
-    ``prange`` loops run on Numba's threads.
+    order written (no reassociation).
 
     Caching is tried first; where Numba finds no writable cache directory it
     raises at decoration time, and the kernel is compiled without a cache
@@ -47,8 +46,8 @@ def kernel(func=None, *, ordered_math=False, parallel=False):
     """
     global _warned_no_cache
     if func is None:
-        return lambda f: kernel(f, ordered_math=ordered_math, parallel=parallel)
-    options = dict(NUMBA_OPTIONS, parallel=parallel)
+        return lambda f: kernel(f, ordered_math=ordered_math)
+    options = dict(NUMBA_OPTIONS)
     if ordered_math:
         options["fastmath"] = set(ORDERED_FASTMATH_FLAGS)
     if CACHE_ENABLED:

@@ -72,17 +72,17 @@ class ParameterLayout:
         return buffer
 
 
-def training_workspace_size(layer_units, batch_size, is_sparse, n_parts=1):
+def training_workspace_size(layer_units, batch_size, is_sparse, n_threads=1):
     """Length of the flat workspace the training kernels use for one batch.
 
-    Per batch row: the gathered inputs (dense only), targets and sample weight;
-    then, per part of ``ceil(batch_size / n_parts)`` rows, every layer's
-    activations ``A`` and error terms ``delta``.
+    One block per thread, for its ``ceil(batch_size / n_threads)`` rows: per
+    row the gathered inputs (dense only), targets and sample weight, then
+    every layer's activations ``A`` and error terms ``delta``.
     """
     n_features, n_outputs = layer_units[0], layer_units[-1]
-    gathered = batch_size * ((0 if is_sparse else n_features) + n_outputs + 1)
-    part_rows = -(-batch_size // n_parts)
-    return int(gathered + n_parts * part_rows * 2 * sum(layer_units[1:]))
+    part_rows = -(-batch_size // n_threads)
+    per_row = (0 if is_sparse else n_features) + n_outputs + 1 + 2 * sum(layer_units[1:])
+    return int(n_threads * part_rows * per_row)
 
 
 

@@ -12,6 +12,7 @@ from ._activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
 from ._backprop import full_batch_loss_and_grad, make_codes, predict_inplace
 from ._layout import ParameterLayout
 from ._losses import CANONICAL_OUTPUT, LOSSES
+from ._team import SYNC_SIZE
 
 _ELEMENTWISE_OUTPUTS = ("identity", "logistic", "tanh", "relu", "exp")
 
@@ -155,9 +156,9 @@ def loss_and_gradients(
     empty = np.empty(0, dtype=X.dtype)
     index = np.empty(0, dtype=np.int64)
     value = full_batch_loss_and_grad(
-        X, empty, index, index, Y, sample_weight, params, grads, np.empty((0, layout.size), dtype=X.dtype),
-        layout.layer_units, codes,
-        float(alpha), float(np.finfo(X.dtype).eps), workspace,
+        X, (empty, index, index), Y, sample_weight, params, grads, np.empty((0, layout.size), dtype=X.dtype),
+        np.zeros((1, 8)), layout.layer_units, codes, float(alpha), float(np.finfo(X.dtype).eps), workspace,
+        0, 1, np.zeros(SYNC_SIZE, dtype=np.int64),
     )  # fmt: skip
     coef_grads, intercept_grads = layout.views(grads)
     return value, coef_grads, intercept_grads

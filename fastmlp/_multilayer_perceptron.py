@@ -28,7 +28,7 @@ from sklearn.utils.multiclass import _check_partial_fit_first_call, type_of_targ
 from sklearn.utils.optimize import _check_optimize_result
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from . import _threads
+from . import _backprop, _threads
 from ._backprop import (
     PREDICT_CHUNK_ROWS,
     full_batch_loss_and_grad,
@@ -38,6 +38,7 @@ from ._backprop import (
 )
 from ._layout import ParameterLayout, as_kernel_input, training_workspace_size
 from ._optimizers import make_optimizer_state
+from ._team import Team
 
 _STOCHASTIC_SOLVERS = ["sgd", "adam"]
 _EMPTY_INDEX = np.empty(0, dtype=np.int64)
@@ -334,24 +335,25 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         params = self._params
         grads = np.empty_like(params)
         n_samples = data.Y.shape[0]
-        blas_threads, n_parts = _threads.plan(layer_units, n_samples, data.is_sparse)
-        part_grads = np.empty((n_parts if n_parts > 1 else 0, params.shape[0]), dtype=data.dtype)
-        rows_per_part = -(-n_samples // n_parts)
-        workspace = np.empty(n_parts * rows_per_part * 2 * sum(layer_units[1:]), dtype=data.dtype)
-        codes = data.codes(self)
-        eps = float(np.finfo(data.dtype).eps)
-        alpha = float(self.alpha)
-
-        def loss_and_grad(packed):
-            params[:] = packed
-            loss = full_batch_loss_and_grad(
-                data.X, data.data, data.indices, data.indptr, data.Y, data.sample_weight,
-                params, grads, part_grads, self._layout.layer_units, codes, alpha, eps, workspace,
-            )  # fmt: skip
-            return loss, grads.astype(np.float64)
-
+        blas_threads, n_threads = _threads.plan(layer_units, n_samples, data.is_sparse)
+        part_grads = np.empty((n_threads if n_threads > 1 else 0, params.shape[0]), dtype=data.dtype)
+        rows_per_thread = -(-n_samples // n_threads)
+        workspace = np.empty(n_threads * rows_per_thread * 2 * sum(layer_units[1:]), dtype=data.dtype)
+        kernel_args = (
+            data.X, (data.data, data.indices, data.indptr), data.Y, data.sample_weight, params, grads,
+            part_grads, np.zeros((n_threads, 8)), self._layout.layer_units, data.codes(self),
+            float(self.alpha), float(np.finfo(data.dtype).eps), workspace,
+        )  # fmt: skip
         iprint = 1 if (self.verbose is True or self.verbose >= 1) else -1
-        with _threads.limits(blas_threads, n_parts):
+        with _threads.limits(blas_threads), Team(n_threads) as team:
+            team.start(_backprop.full_batch_loss_and_grad, kernel_args)
+
+            def loss_and_grad(packed):
+                params[:] = packed
+                loss = full_batch_loss_and_grad(*kernel_args, 0, team.n_threads, team.sync)
+                team.check()
+                return loss, grads.astype(np.float64)
+
             opt_res = scipy.optimize.minimize(
                 loss_and_grad,
                 params.astype(np.float64),
@@ -415,18 +417,20 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                 )
             batch_size = int(np.clip(self.batch_size, 1, n_samples))
 
-        blas_threads, n_parts = _threads.plan(layer_units, batch_size, data.is_sparse)
-        grads = np.empty_like(params)
-        part_grads = np.empty((n_parts if n_parts > 1 else 0, params.shape[0]), dtype=params.dtype)
-        workspace = np.empty(
-            training_workspace_size(layer_units, batch_size, data.is_sparse, n_parts), dtype=params.dtype
-        )
-        codes = data.codes(self)
-        eps = float(np.finfo(params.dtype).eps)
-        alpha = float(self.alpha)
+        blas_threads, n_threads = _threads.plan(layer_units, batch_size, data.is_sparse)
+        epoch_rows = np.empty(n_samples, dtype=np.int64)
+        kernel_args = (
+            data.X, (data.data, data.indices, data.indptr), data.Y, data.sample_weight, epoch_rows,
+            batch_size, params, np.empty_like(params),
+            np.empty((n_threads if n_threads > 1 else 0, params.shape[0]), dtype=params.dtype),
+            np.zeros((n_threads, 8)), (optimizer.m, optimizer.v, optimizer.hyper),
+            self._layout.layer_units, data.codes(self), float(self.alpha), float(np.finfo(params.dtype).eps),
+            np.empty(training_workspace_size(layer_units, batch_size, data.is_sparse, n_threads), dtype=params.dtype),
+        )  # fmt: skip
 
         try:
-            with _threads.limits(blas_threads, n_parts):
+            with _threads.limits(blas_threads), Team(n_threads) as team:
+                team.start(_backprop.train_epoch_inplace, kernel_args)
                 self.n_iter_ = 0
                 for it in range(self.max_iter):
                     if self.shuffle:
@@ -435,13 +439,9 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                         permutation = np.arange(n_samples)
                         self._random_state.shuffle(permutation)
                         sample_idx = sample_idx[permutation]
-                    epoch_rows = train_idx[sample_idx] if early_stopping else sample_idx
-                    accumulated_loss = train_epoch_inplace(
-                        data.X, data.data, data.indices, data.indptr, data.Y, data.sample_weight,
-                        np.ascontiguousarray(epoch_rows, dtype=np.int64), batch_size, n_parts,
-                        params, grads, part_grads, optimizer.m, optimizer.v, optimizer.hyper,
-                        self._layout.layer_units, codes, alpha, eps, workspace,
-                    )  # fmt: skip
+                    epoch_rows[:] = train_idx[sample_idx] if early_stopping else sample_idx
+                    accumulated_loss = train_epoch_inplace(*kernel_args, 0, team.n_threads, team.sync)
+                    team.check()
                     self.n_iter_ += 1
                     self.loss_ = accumulated_loss / n_samples
                     self.t_ += n_samples

@@ -1,4 +1,5 @@
-"""How a fit uses the machine's cores: BLAS threads, or batch parts on Numba threads.
+"""How a fit uses the machine's cores: BLAS threads, or a team of threads
+that split each batch (``_team``).
 
 ``np.dot`` inside the kernels calls SciPy's OpenBLAS. On small matrices a
 second BLAS thread costs more than it gives (measured on the 2-core dev
@@ -9,13 +10,12 @@ BLAS threads). So:
 - large per-batch GEMMs: BLAS keeps every thread the caller allows, batches
   run whole;
 - small ones: BLAS gets one thread, and each batch is split into row blocks
-  (``n_parts``) run on Numba's threads, each doing its own small GEMMs;
+  (``n_threads``), one per thread of a team, each doing its own small GEMMs;
 - never more threads than the caller allows: the BLAS limit already in force
-  (threadpoolctl, joblib's workers) and ``numba.get_num_threads()``;
-- batch parts only from the main thread: fits running in several Python
-  threads already use the cores, and Numba's fallback threading layer
-  (workqueue, where neither OpenMP nor TBB is available) aborts the process
-  on concurrent parallel launches.
+  (threadpoolctl, joblib's workers) and ``numba.get_num_threads()``
+  (``NUMBA_NUM_THREADS``);
+- teams only from the main thread: fits running in several Python threads
+  already use the cores.
 """
 
 import contextlib
@@ -62,7 +62,7 @@ def gemm_flops_per_batch(layer_units, batch_rows, is_sparse=False):
 
 
 def plan(layer_units, batch_rows, is_sparse=False):
-    """``(blas_threads, n_parts)`` for a fit; blas_threads None means 'leave as is'."""
+    """``(blas_threads, n_threads)`` for a fit; blas_threads None means 'leave as is'."""
     if gemm_flops_per_batch(layer_units, batch_rows, is_sparse) >= MIN_FLOPS_PER_BATCH_FOR_BLAS_THREADS:
         return None, 1
     if threading.current_thread() is not threading.main_thread():
@@ -71,16 +71,11 @@ def plan(layer_units, batch_rows, is_sparse=False):
 
 
 @contextlib.contextmanager
-def limits(blas_threads, n_parts):
-    """Apply a plan for the duration of a fit, then restore the previous settings."""
-    previous_numba = numba.get_num_threads()
-    numba.set_num_threads(max(1, min(n_parts, previous_numba)))
-    try:
-        controller = _blas_controller()
-        if blas_threads is None or all(lib.num_threads <= blas_threads for lib in controller.lib_controllers):
+def limits(blas_threads):
+    """BLAS's thread limit of a plan for the duration of a fit, then the previous one."""
+    controller = _blas_controller()
+    if blas_threads is None or all(lib.num_threads <= blas_threads for lib in controller.lib_controllers):
+        yield
+    else:
+        with controller.limit(limits=blas_threads):
             yield
-        else:
-            with controller.limit(limits=blas_threads):
-                yield
-    finally:
-        numba.set_num_threads(previous_numba)

@@ -11,6 +11,7 @@ from fastmlp._activations import HIDDEN_ACTIVATIONS
 from fastmlp._layout import ParameterLayout, training_workspace_size
 from fastmlp._losses import CANONICAL_OUTPUT, LOSSES
 from fastmlp._optimizers import SGDState
+from fastmlp._team import SYNC_SIZE, Team
 
 from . import reference
 
@@ -143,9 +144,9 @@ def test_worked_example_sgd_step_through_the_fused_epoch():
     workspace = np.empty(training_workspace_size(layout.layer_units, 1, False))
     X, Y = np.array(w["X"]), np.array(w["Y"])
     loss = _backprop.train_epoch_inplace(
-        X, np.empty(0), np.empty(0, np.int64), np.empty(0, np.int64), Y, np.empty(0),
-        np.arange(1), 1, 1, params, grads, np.empty((0, layout.size)), state.m, state.v, state.hyper,
-        layout.layer_units, codes, 0.0, 1e-16, workspace,
+        X, (np.empty(0), np.empty(0, np.int64), np.empty(0, np.int64)), Y, np.empty(0), np.arange(1), 1,
+        params, grads, np.empty((0, layout.size)), np.zeros((1, 8)), (state.m, state.v, state.hyper),
+        layout.layer_units, codes, 0.0, 1e-16, workspace, 0, 1, np.zeros(SYNC_SIZE, np.int64),
     )  # fmt: skip
     assert abs(loss - w["E"]) < 1e-12
     (V, W), _ = layout.views(params)
@@ -192,9 +193,7 @@ def test_sparse_first_layer_matches_dense(use_weight):
             if sparse
             else (X.toarray(), np.empty(0), np.empty(0, np.int64), np.empty(0, np.int64))
         )
-        loss = _backprop.full_batch_loss_and_grad(
-            *args, Y, sw, params, grads, np.empty((0, layout.size)), layout.layer_units, codes, 1e-3, 1e-16, ws
-        )
+        loss = _full_batch(args, Y, sw, params, grads, layout, codes, 1e-3, ws, n_threads=1)
         results.append((loss, grads))
     assert results[0][0] == pytest.approx(results[1][0], rel=1e-13)
     np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-11, atol=1e-15)
@@ -233,8 +232,8 @@ def test_all_pairs_are_listed():
 
 
 @pytest.mark.parametrize("sparse", [False, True])
-def test_full_batch_split_across_parts_equals_whole(sparse):
-    """lbfgs' full batch in 3 parts (uneven: 101 rows) gives the whole batch's
+def test_full_batch_split_across_threads_equals_whole(sparse):
+    """lbfgs' full batch on a team of 3 threads (uneven: 101 rows) gives the whole batch's
     loss and gradient, dense and CSR, with sample weights."""
     rng = np.random.RandomState(1)
     X_dense = rng.normal(size=(101, 9))
@@ -250,13 +249,26 @@ def test_full_batch_split_across_parts_equals_whole(sparse):
     else:
         inputs = (X_dense, np.empty(0), np.empty(0, np.int64), np.empty(0, np.int64))
     results = []
-    for n_parts in (1, 3):
+    for n_threads in (1, 3):
         grads = np.empty_like(params)
-        part_grads = np.empty((n_parts if n_parts > 1 else 0, layout.size))
-        ws = np.empty(n_parts * -(-101 // n_parts) * 2 * 16)
-        loss = _backprop.full_batch_loss_and_grad(
-            *inputs, Y, sw, params, grads, part_grads, layout.layer_units, codes, 0.1, 1e-16, ws
-        )
+        ws = np.empty(n_threads * -(-101 // n_threads) * 2 * 16)
+        loss = _full_batch(inputs, Y, sw, params, grads, layout, codes, 0.1, ws, n_threads)
         results.append((loss, grads))
     assert results[1][0] == pytest.approx(results[0][0], rel=1e-13)
     np.testing.assert_allclose(results[1][1], results[0][1], rtol=1e-11, atol=1e-15)
+
+
+def _full_batch(inputs, Y, sw, params, grads, layout, codes, alpha, ws, n_threads):
+    """``full_batch_loss_and_grad`` run by a team of ``n_threads`` threads, twice
+    (the workers wait at the first barrier between calls)."""
+    X, X_data, X_indices, X_indptr = inputs
+    part_grads = np.empty((n_threads if n_threads > 1 else 0, layout.size))
+    args = (
+        X, (X_data, X_indices, X_indptr), Y, sw, params, grads, part_grads, np.zeros((n_threads, 8)),
+        layout.layer_units, codes, alpha, 1e-16, ws,
+    )  # fmt: skip
+    with Team(n_threads) as team:
+        team.start(_backprop.full_batch_loss_and_grad, args)
+        losses = [_backprop.full_batch_loss_and_grad(*args, 0, n_threads, team.sync) for _ in range(2)]
+    assert losses[0] == losses[1]
+    return losses[1]

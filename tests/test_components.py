@@ -21,7 +21,7 @@ from fastmlp._activations import (
 )
 from fastmlp._layout import ParameterLayout
 from fastmlp._losses import CANONICAL_OUTPUT, LOSSES, loss_and_output_delta
-from fastmlp._optimizers import AdamState, SGDState, optimizer_step_inplace
+from fastmlp._optimizers import AdamState, SGDState, optimizer_step_inplace, record_steps
 
 from . import reference
 
@@ -106,9 +106,16 @@ def _run_steps(layout, params, theirs, state, sk_opt, n_steps, l2=0.3):
         grads = np.random.RandomState(step).normal(size=layout.size)
         full = grads.copy()
         full[:n_coefs] += l2 * params[:n_coefs]
-        squares = optimizer_step_inplace(params, grads, state.m, state.v, state.hyper, n_coefs, l2)
+        # in two ranges, as two threads of a team step their shares
+        cut = [n_coefs // 2, n_coefs, layout.size - 1][step % 3]
+        squares = sum(
+            optimizer_step_inplace(params, grads, state.m, state.v, state.hyper, n_coefs, l2, lo, hi, step + 1)
+            for lo, hi in ((0, cut), (cut, layout.size))
+        )
+        record_steps(state.hyper, 1)
         sk_opt.update_params(theirs, sum(layout.views(full), []))
         assert squares == pytest.approx(np.sum(params[:n_coefs] ** 2), rel=1e-13)
+        assert state.learning_rate == pytest.approx(sk_opt.learning_rate, rel=1e-15)
     np.testing.assert_allclose(params, np.concatenate([a.ravel() for a in theirs]), rtol=1e-13)
 
 

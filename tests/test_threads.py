@@ -1,9 +1,10 @@
-"""How fits use the cores: one BLAS thread and batch parts for small GEMMs,
-BLAS threads for large ones, and never more threads than the caller allows."""
+"""How fits use the cores: one BLAS thread and a team of threads splitting
+each batch for small GEMMs, BLAS threads for large ones, and never more
+threads than the caller allows."""
 
+import threading
 import warnings
 
-import numba
 import numpy as np
 import pytest
 import sklearn.neural_network as sk
@@ -11,6 +12,7 @@ from sklearn.datasets import make_classification
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from fastmlp import MLPClassifier, _threads
+from fastmlp._team import Team, barrier
 from fastmlp import _multilayer_perceptron as mlp_module
 
 
@@ -22,12 +24,12 @@ def _scipy_blas_threads():
 
 @pytest.fixture
 def seen_in_epochs(monkeypatch):
-    """(BLAS threads, n_parts, Numba threads) observed at every epoch call."""
+    """(BLAS threads, team size) observed at every epoch call of the fit's own thread."""
     seen = []
     real_epoch = mlp_module.train_epoch_inplace
 
     def recording_epoch(*args):
-        seen.append((_scipy_blas_threads(), args[8], numba.get_num_threads()))
+        seen.append((_scipy_blas_threads(), args[-2]))
         return real_epoch(*args)
 
     monkeypatch.setattr(mlp_module, "train_epoch_inplace", recording_epoch)
@@ -54,22 +56,20 @@ def test_sparse_first_layer_is_not_counted_as_blas_work():
 
 
 def test_fits_from_other_threads_do_not_split_batches(seen_in_epochs):
-    import threading
-
     X, y = make_classification(n_samples=300, n_features=8, random_state=0)
     worker = threading.Thread(target=_fit, args=(X, y), kwargs=dict(hidden_layer_sizes=(8,), batch_size=128))
     worker.start()
     worker.join()
-    assert [parts for _, parts, _ in seen_in_epochs] == [1, 1]
+    assert [n_threads for _, n_threads in seen_in_epochs] == [1, 1]
 
 
 def test_small_batches_split_across_threads_and_settings_are_restored(seen_in_epochs):
-    before = (_scipy_blas_threads(), numba.get_num_threads())
+    before = _scipy_blas_threads()
     X, y = make_classification(n_samples=300, n_features=8, random_state=0)
     _fit(X, y, hidden_layer_sizes=(8,), batch_size=128)
-    expected_parts = min(_threads.allowed_threads(), 4)
-    assert seen_in_epochs == [(1, expected_parts, expected_parts)] * 2
-    assert (_scipy_blas_threads(), numba.get_num_threads()) == before
+    assert seen_in_epochs == [(1, min(_threads.allowed_threads(), 4))] * 2
+    assert _scipy_blas_threads() == before
+    assert not [t for t in threading.enumerate() if t.name.startswith("fastmlp-team")]
 
 
 def test_caller_limit_is_respected(seen_in_epochs):
@@ -77,7 +77,7 @@ def test_caller_limit_is_respected(seen_in_epochs):
     with threadpool_limits(limits=1, user_api="blas"):
         _fit(X, y, hidden_layer_sizes=(300, 300), batch_size=256)  # large GEMMs
         _fit(X, y, hidden_layer_sizes=(8,), batch_size=256)  # small GEMMs
-    assert seen_in_epochs == [(1, 1, 1)] * 4
+    assert seen_in_epochs == [(1, 1)] * 4
     seen_in_epochs.clear()
     _fit(X.astype(np.float32), y, hidden_layer_sizes=(300, 300), batch_size=256)
     assert seen_in_epochs[0][:2] == (_scipy_blas_threads(), 1)
@@ -104,3 +104,19 @@ def test_split_batches_give_sklearns_model(monkeypatch, sparse):
     for a, b in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-12)
+
+
+def test_a_failing_worker_stops_the_team_and_is_reported():
+    """The caller is not left waiting at a barrier for a worker that died."""
+
+    def kernel(tid, n_threads, sync):
+        if tid == 1:
+            raise ValueError("worker failed on purpose")
+        return barrier(sync, n_threads)
+
+    with pytest.raises(RuntimeError, match="worker thread failed") as info:
+        with Team(2) as team:
+            team.start(kernel, ())
+            assert not barrier(team.sync, 2)
+            team.check()
+    assert isinstance(info.value.__cause__, ValueError)

@@ -9,6 +9,7 @@ import numpy as np
 from fastmlp import _backprop
 from fastmlp._layout import ParameterLayout, training_workspace_size
 from fastmlp._optimizers import AdamState, SGDState
+from fastmlp._team import SYNC_SIZE
 
 LAYER_UNITS = [100, 256, 128, 10]
 
@@ -28,6 +29,10 @@ class _Network:
         self.codes = _codes()
         self.empty = np.empty(0, dtype=dtype)
         self.index = np.empty(0, dtype=np.int64)
+        self.no_csr = (self.empty, self.index, self.index)
+        self.no_parts = np.empty((0, self.layout.size), dtype=dtype)
+        self.part_sums = np.zeros((1, 8))
+        self.alone = (0, 1, np.zeros(SYNC_SIZE, dtype=np.int64))  # tid, n_threads, sync
 
 
 class ForwardKernel(_Network):
@@ -59,13 +64,12 @@ class BackpropKernel(_Network):
     def setup(self, dtype, rows):
         super().setup(dtype, rows)
         self.ws = np.empty(2 * rows * sum(LAYER_UNITS[1:]), dtype=dtype)
-        self.no_parts = np.empty((0, self.layout.size), dtype=dtype)
         self.time_loss_and_grad(dtype, rows)
 
     def time_loss_and_grad(self, dtype, rows):
         _backprop.full_batch_loss_and_grad(
-            self.X, self.empty, self.index, self.index, self.Y, self.empty, self.params, self.grads,
-            self.no_parts, self.layout.layer_units, self.codes, 1e-4, 1e-16, self.ws,
+            self.X, self.no_csr, self.Y, self.empty, self.params, self.grads, self.no_parts, self.part_sums,
+            self.layout.layer_units, self.codes, 1e-4, 1e-16, self.ws, *self.alone,
         )  # fmt: skip
 
 
@@ -91,7 +95,10 @@ class OptimizerStep:
         self.time_step(optimizer, dtype)
 
     def time_step(self, optimizer, dtype):
-        self.step(self.params, self.grads, self.state.m, self.state.v, self.state.hyper, self.n_coefs, 1e-6)
+        self.step(
+            self.params, self.grads, self.state.m, self.state.v, self.state.hyper, self.n_coefs, 1e-6,
+            0, self.params.shape[0], 1.0,
+        )  # fmt: skip
 
 
 class EpochKernel(_Network):
@@ -106,12 +113,11 @@ class EpochKernel(_Network):
         self.state = AdamState(self.layout.size, dtype, 1e-3, 0.9, 0.999, 1e-8)
         self.ws = np.empty(training_workspace_size(LAYER_UNITS, batch, False), dtype=dtype)
         self.order = np.random.RandomState(1).permutation(20000)
-        self.part_grads = np.empty((0, self.layout.size), dtype=dtype)
         self.time_epoch(dtype, batch)
 
     def time_epoch(self, dtype, batch):
         _backprop.train_epoch_inplace(
-            self.X, self.empty, self.index, self.index, self.Y, self.empty, self.order, self.batch, 1,
-            self.params, self.grads, self.part_grads, self.state.m, self.state.v, self.state.hyper,
-            self.layout.layer_units, self.codes, 1e-4, 1e-16, self.ws,
+            self.X, self.no_csr, self.Y, self.empty, self.order, self.batch, self.params, self.grads,
+            self.no_parts, self.part_sums, (self.state.m, self.state.v, self.state.hyper),
+            self.layout.layer_units, self.codes, 1e-4, 1e-16, self.ws, *self.alone,
         )  # fmt: skip
