@@ -256,8 +256,9 @@ def train_epoch_inplace(
     weights. The caller refills ``sample_idx`` before each epoch and returns
     after it; the workers stay in the kernel, waiting for the next epoch at
     the first barrier, until the team stops (leaving the kernel to wait in
-    Python, for the GIL, cost 50-100 us per epoch in thread wake-ups). The gradient is the sum of the parts, so the model is the
-    same whatever the split, up to rounding.
+    Python, for the GIL, cost 50-100 us per epoch in thread wake-ups). The
+    gradient is the sum of the parts, so the model is the same whatever the
+    split, up to rounding.
 
     Returns ``sum_batches loss_batch * n_rows_batch``, which divided by the
     number of rows is scikit-learn's ``loss_`` (0 if the team was stopped).

@@ -34,18 +34,32 @@ ARRIVED, GENERATION, STOP = 0, 8, 16
 SYNC_SIZE = 24
 
 # Spins on the barrier before each yield of the processor: about 1 us here,
-# longer than a barrier normally waits, short enough that a thread whose
-# partner was descheduled gives its core away.
+# longer than a barrier normally waits within a batch, short enough that a
+# thread whose partner was descheduled gives its core away.
 SPINS_BEFORE_YIELD = 1000
 
-# The OS call that yields the processor, registered under one name so that
-# cached machine code finds it in any process.
+# Yields before a waiting thread starts sleeping 50 us at a time: 10-20 ms of
+# waiting here. Within a batch and between the epochs of W1 (whose fits
+# counted 20,000-40,000 yields and no sleep) workers never get there; while the
+# caller scores a validation set or runs a long L-BFGS-B step, they stop
+# keeping a core busy.
+YIELDS_BEFORE_SLEEP = 20000
+SLEEP_MICROSECONDS = 50
+
+# The OS calls that yield the processor and sleep, registered under fixed
+# names so that cached machine code finds them in any process.
 _YIELD_SYMBOL = "fastmlp_yield_processor"
+_SLEEP_SYMBOL = "fastmlp_sleep_microseconds"
 if sys.platform == "win32":
     _yield_function = ctypes.windll.kernel32.SwitchToThread
+    _sleep_function = ctypes.windll.kernel32.Sleep  # milliseconds: sleeps 1 ms for 50 us
+    SLEEP_ARGUMENT = 1
 else:
     _yield_function = ctypes.CDLL(None).sched_yield
+    _sleep_function = ctypes.CDLL(None).usleep
+    SLEEP_ARGUMENT = SLEEP_MICROSECONDS
 llvm_binding.add_symbol(_YIELD_SYMBOL, ctypes.cast(_yield_function, ctypes.c_void_p).value)
+llvm_binding.add_symbol(_SLEEP_SYMBOL, ctypes.cast(_sleep_function, ctypes.c_void_p).value)
 
 
 def _element_pointer(context, builder, array_type, array, index):
@@ -102,6 +116,20 @@ def _yield_processor(typingctx):
     return sig, codegen
 
 
+@intrinsic
+def _sleep(typingctx, amount):
+    """usleep(amount) (Sleep(amount) in milliseconds on Windows); the result is ignored."""
+    sig = types.void(types.int32)
+
+    def codegen(context, builder, signature, args):
+        function_type = ir.FunctionType(ir.VoidType(), [ir.IntType(32)])
+        function = cgutils.get_or_insert_function(builder.module, function_type, _SLEEP_SYMBOL)
+        builder.call(function, [args[0]])
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
 @kernel
 def barrier(sync, n_threads):
     """Wait until all ``n_threads`` threads of the team have arrived.
@@ -117,13 +145,18 @@ def barrier(sync, n_threads):
         _atomic_add(sync, GENERATION, 1)
     else:
         spins = 0
+        yields = 0
         while _atomic_load(sync, GENERATION) == generation:
             if _atomic_load(sync, STOP) != 0:
                 return False
             spins += 1
             if spins == SPINS_BEFORE_YIELD:
                 spins = 0
-                _yield_processor()
+                if yields < YIELDS_BEFORE_SLEEP:
+                    yields += 1
+                    _yield_processor()
+                else:
+                    _sleep(np.int32(SLEEP_ARGUMENT))
     return _atomic_load(sync, STOP) == 0
 
 
@@ -145,10 +178,10 @@ class Team:
         self._errors = []
 
     def start(self, kernel, args):
-        """Call ``kernel(*args, tid, n_threads, sync)`` over and over in each
-        worker until the team stops. (A loop in Python rather than a looping
-        kernel: that kernel would link the whole epoch again, 1.9 s of
-        compilation, to save a few microseconds per epoch.)"""
+        """Call ``kernel(*args, tid, n_threads, sync)`` in each worker until the
+        team stops. The team's kernels keep their workers inside them between
+        the caller's calls (waiting in Python, for the GIL, cost 50-100 us per
+        call in thread wake-ups), so a worker normally calls its kernel once."""
         for tid in range(1, self.n_threads):
             worker = threading.Thread(
                 target=self._work, args=(kernel, args, tid), name=f"fastmlp-team-{tid}", daemon=True

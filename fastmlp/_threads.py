@@ -12,8 +12,7 @@ BLAS threads). So:
 - small ones: BLAS gets one thread, and each batch is split into row blocks
   (``n_threads``), one per thread of a team, each doing its own small GEMMs;
 - never more threads than the caller allows: the BLAS limit already in force
-  (threadpoolctl, joblib's workers) and ``numba.get_num_threads()``
-  (``NUMBA_NUM_THREADS``);
+  (threadpoolctl, joblib's workers) and ``NUMBA_NUM_THREADS``;
 - teams only from the main thread: fits running in several Python threads
   already use the cores.
 """
@@ -51,7 +50,9 @@ def _blas_controller():
 def allowed_threads():
     """The most threads the caller lets a fit use."""
     blas = [lib.num_threads for lib in _blas_controller().lib_controllers]
-    return max(1, min(blas + [numba.get_num_threads()]))
+    # Numba's configured thread count (NUMBA_NUM_THREADS) caps the team too;
+    # numba.get_num_threads() would start Numba's own thread pool, unused here.
+    return max(1, min(blas + [numba.config.NUMBA_NUM_THREADS]))
 
 
 def gemm_flops_per_batch(layer_units, batch_rows, is_sparse=False):

@@ -12,7 +12,7 @@ from sklearn.datasets import make_classification
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from fastmlp import MLPClassifier, _threads
-from fastmlp._team import Team, barrier
+from fastmlp._team import STOP, Team, barrier
 from fastmlp import _multilayer_perceptron as mlp_module
 
 
@@ -85,9 +85,10 @@ def test_caller_limit_is_respected(seen_in_epochs):
 
 @pytest.mark.parametrize("sparse", [False, True])
 def test_split_batches_give_sklearns_model(monkeypatch, sparse):
-    """Batch parts add their gradients: the model is scikit-learn's, with sample
-    weights, two hidden layers and a last batch of one row (an empty part).
-    Four parts are forced so that this runs split on any machine."""
+    """The team's row blocks add their gradients: the model is scikit-learn's,
+    with sample weights, two hidden layers and a last batch of one row (empty
+    blocks). A team of four is forced, more threads than this machine's cores,
+    so that the barriers' yielding is exercised too."""
     monkeypatch.setattr(_threads, "plan", lambda *args: (1, 4))
     X, y = make_classification(n_samples=401, n_features=12, n_informative=6, n_classes=3, random_state=0)
     sample_weight = np.random.RandomState(0).uniform(0.5, 2.0, 401)
@@ -120,3 +121,22 @@ def test_a_failing_worker_stops_the_team_and_is_reported():
             assert not barrier(team.sync, 2)
             team.check()
     assert isinstance(info.value.__cause__, ValueError)
+
+
+def test_a_long_wait_at_the_barrier_sleeps_and_still_meets():
+    """A partner 100 ms late: the waiting thread passes from spinning to
+    yielding to sleeping (after 10-20 ms), and both leave the barrier."""
+    import time
+
+    met = []
+
+    def late_kernel(tid, n_threads, sync):
+        time.sleep(0.1)
+        met.append(barrier(sync, n_threads))
+        while not sync[STOP]:  # wait for the team to stop
+            time.sleep(0.001)
+
+    with Team(2) as team:
+        team.start(late_kernel, ())
+        assert barrier(team.sync, 2)
+    assert met == [True]
