@@ -45,6 +45,7 @@ def _fit(X, y, **params):
 def test_plan_depends_on_the_gemm_size():
     cores = _threads.allowed_threads()
     assert _threads.plan([64, 32, 10], 16) == (1, 1)  # tiny batch: run whole, one BLAS thread
+    assert _threads.plan([64, 32, 10], 128) == (1, 1)  # rows enough, but too little work to split
     assert _threads.plan([64, 100, 10], 200) == (1, min(cores, 200 // _threads.MIN_ROWS_PER_PART))
     assert _threads.plan([784, 512, 512, 10], 128) == (None, 1)  # large GEMMs: BLAS threads
 
@@ -56,8 +57,8 @@ def test_sparse_first_layer_is_not_counted_as_blas_work():
 
 
 def test_fits_from_other_threads_do_not_split_batches(seen_in_epochs):
-    X, y = make_classification(n_samples=300, n_features=8, random_state=0)
-    worker = threading.Thread(target=_fit, args=(X, y), kwargs=dict(hidden_layer_sizes=(8,), batch_size=128))
+    X, y = make_classification(n_samples=300, n_features=20, random_state=0)
+    worker = threading.Thread(target=_fit, args=(X, y), kwargs=dict(hidden_layer_sizes=(256,), batch_size=128))
     worker.start()
     worker.join()
     assert [n_threads for _, n_threads in seen_in_epochs] == [1, 1]
@@ -65,8 +66,8 @@ def test_fits_from_other_threads_do_not_split_batches(seen_in_epochs):
 
 def test_small_batches_split_across_threads_and_settings_are_restored(seen_in_epochs):
     before = _scipy_blas_threads()
-    X, y = make_classification(n_samples=300, n_features=8, random_state=0)
-    _fit(X, y, hidden_layer_sizes=(8,), batch_size=128)
+    X, y = make_classification(n_samples=300, n_features=20, random_state=0)
+    _fit(X, y, hidden_layer_sizes=(256,), batch_size=128)
     assert seen_in_epochs == [(1, min(_threads.allowed_threads(), 4))] * 2
     assert _scipy_blas_threads() == before
     assert not [t for t in threading.enumerate() if t.name.startswith("fastmlp-team")]
