@@ -28,6 +28,9 @@ class ParameterLayout:
         self.size = int(self.intercept_offsets[-1])
         #: sum of the hidden layers' widths (prediction workspace per row)
         self.n_hidden_units = max(1, int(self.layer_units[1:-1].sum()))
+        #: the largest layer's ``n_in * n_out``: a GEMM of r rows through it is
+        #: the largest of the forward pass, ``r * largest_layer`` multiply-adds
+        self.largest_layer = int(coef_sizes.max())
 
     @property
     def n_layers(self):

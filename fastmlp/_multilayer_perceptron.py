@@ -556,7 +556,14 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         layer_units = layout.layer_units
         out = np.empty((n_samples, layer_units[-1]), dtype=dtype)
         workspace = np.empty(min(n_samples, PREDICT_CHUNK_ROWS) * layout.n_hidden_units, dtype=dtype)
-        if not predict_inplace(X, data, indices, indptr, params, layer_units, codes, workspace, out):
+        chunk_rows = min(n_samples, PREDICT_CHUNK_ROWS)
+        if chunk_rows * layout.largest_layer <= _threads.OPENBLAS_SINGLE_THREAD_MNK:
+            limits = contextlib.nullcontext()  # the one-row path: nothing to decide (measured 12 -> 20 us otherwise)
+        else:
+            limits = _threads.limits(_threads.prediction_blas_threads(layer_units, chunk_rows, is_sparse))
+        with limits:
+            all_finite = predict_inplace(X, data, indices, indptr, params, layer_units, codes, workspace, out)
+        if not all_finite:
             # Non-finite values in an input that skipped validation: raise
             # scikit-learn's error, unless its assume_finite setting says not
             # to check, in which case the forward pass ran on them as is.

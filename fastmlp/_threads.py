@@ -37,6 +37,10 @@ MIN_ROWS_PER_PART = 32
 # (0.30 and 0.61 Mflop) 0.87x and 0.96x, slower; W1 (3.0 Mflop) 1.5-2x faster.
 MIN_FLOPS_PER_BATCH_FOR_TEAM = 8e5
 
+# OpenBLAS runs a GEMM on the calling thread alone when m * n * k is at most
+# this (65536 times its GEMM_MULTITHREAD_THRESHOLD, 4).
+OPENBLAS_SINGLE_THREAD_MNK = 4 * 65536
+
 _controller = None
 
 
@@ -81,11 +85,32 @@ def plan(layer_units, batch_rows, is_sparse=False):
     return 1, max(1, min(allowed_threads(), batch_rows // MIN_ROWS_PER_PART))
 
 
+def prediction_blas_threads(layer_units, rows, is_sparse=False):
+    """BLAS threads for predicting ``rows`` rows at a time: 1 where OpenBLAS
+    would wake its threads for GEMMs too small to gain from them, else None.
+
+    Woken OpenBLAS threads keep spinning for a while after the call (about
+    0.1 s), taking a core from whatever runs next: scoring between the fits of
+    a GridSearchCV made each following fit, whose team needs both cores,
+    1.6-4x slower on the 2-core dev machine.
+    """
+    pairs = list(zip(layer_units[:-1], layer_units[1:]))[1 if is_sparse else 0 :]
+    if all(rows * a * b <= OPENBLAS_SINGLE_THREAD_MNK for a, b in pairs):
+        return None  # OpenBLAS stays on the calling thread anyway: no limit to set
+    if gemm_flops_per_batch(layer_units, rows, is_sparse) >= MIN_FLOPS_PER_BATCH_FOR_BLAS_THREADS:
+        return None
+    return 1
+
+
 @contextlib.contextmanager
 def limits(blas_threads):
-    """BLAS's thread limit of a plan for the duration of a fit, then the previous one."""
+    """BLAS's thread limit of a plan for the duration of a fit (or a
+    prediction), then the previous one; None leaves BLAS as it is."""
+    if blas_threads is None:
+        yield
+        return
     controller = _blas_controller()
-    if blas_threads is None or all(lib.num_threads <= blas_threads for lib in controller.lib_controllers):
+    if all(lib.num_threads <= blas_threads for lib in controller.lib_controllers):
         yield
     else:
         with controller.limit(limits=blas_threads):

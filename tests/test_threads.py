@@ -141,3 +141,29 @@ def test_a_long_wait_at_the_barrier_sleeps_and_still_meets():
         team.start(late_kernel, ())
         assert barrier(team.sync, 2)
     assert met == [True]
+
+
+def test_predictions_too_small_for_blas_threads_run_on_one():
+    """OpenBLAS would wake its threads for these GEMMs but gain nothing; its
+    idle threads would then spin and slow the next fit's team."""
+    units = [64, 100, 10]
+    assert _threads.prediction_blas_threads(units, 1) is None  # OpenBLAS uses one thread anyway
+    assert _threads.prediction_blas_threads(units, 1797) == 1  # digits scored after a fit
+    assert _threads.prediction_blas_threads([784, 512, 512, 10], 4096) is None  # large: BLAS threads
+
+
+def test_scoring_leaves_the_blas_limit_as_it_was(monkeypatch):
+    X, y = make_classification(n_samples=2000, n_features=64, random_state=0)
+    model = _fit(X, y, hidden_layer_sizes=(100,))
+    before = _scipy_blas_threads()
+    seen = []
+    real_predict = mlp_module.predict_inplace
+
+    def recording_predict(*args):
+        seen.append(_scipy_blas_threads())
+        return real_predict(*args)
+
+    monkeypatch.setattr(mlp_module, "predict_inplace", recording_predict)
+    model.score(X, y)
+    assert seen == [1]
+    assert _scipy_blas_threads() == before
