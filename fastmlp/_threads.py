@@ -12,12 +12,14 @@ BLAS threads). So:
 - small ones: BLAS gets one thread, and each batch is split into row blocks
   (``n_threads``), one per thread of a team, each doing its own small GEMMs;
 - never more threads than the caller allows: the BLAS limit already in force
-  (threadpoolctl, joblib's workers) and ``NUMBA_NUM_THREADS``;
+  (threadpoolctl, joblib's workers), ``NUMBA_NUM_THREADS`` and the CPUs the
+  process may use (affinity and cgroup quotas, as joblib counts them);
 - teams only from the main thread: fits running in several Python threads
   already use the cores.
 """
 
 import contextlib
+import functools
 import threading
 
 import numba
@@ -64,7 +66,17 @@ def allowed_threads():
     blas = [lib.num_threads for lib in _blas_controller().lib_controllers]
     # Numba's configured thread count (NUMBA_NUM_THREADS) caps the team too;
     # numba.get_num_threads() would start Numba's own thread pool, unused here.
-    return max(1, min(blas + [numba.config.NUMBA_NUM_THREADS]))
+    return max(1, min(blas + [numba.config.NUMBA_NUM_THREADS, _usable_cpus()]))
+
+
+@functools.lru_cache(maxsize=None)
+def _usable_cpus():
+    """CPUs this process may use, CPU quotas (cgroups) included, as joblib
+    counts them: a team spinning on more threads than that would wait for its
+    descheduled members. Read once per process (32 us)."""
+    import joblib
+
+    return joblib.cpu_count()
 
 
 def gemm_flops_per_batch(layer_units, batch_rows, is_sparse=False):

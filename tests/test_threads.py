@@ -167,3 +167,9 @@ def test_scoring_leaves_the_blas_limit_as_it_was(monkeypatch):
     model.score(X, y)
     assert seen == [1]
     assert _scipy_blas_threads() == before
+
+
+def test_cpu_quota_caps_the_team(monkeypatch):
+    """A container allowed one CPU's worth of time gets no team, whatever it sees."""
+    monkeypatch.setattr(_threads, "_usable_cpus", lambda: 1)
+    assert _threads.plan([64, 100, 10], 200) == (1, 1)
