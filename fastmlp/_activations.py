@@ -53,7 +53,7 @@ _LN2_LO = 1.90821492927058770002e-10
 _INV_LN2 = 1.44269504088896338700e00
 
 
-@kernel(ordered_math=True)
+@kernel(math="ordered")
 def exp_approx(x):
     """``exp(x)`` in float64, branch-free so that loops over it vectorise.
 
@@ -88,7 +88,7 @@ def exp_approx(x):
     return x if x != x else y
 
 
-@kernel(ordered_math=True)
+@kernel(math="ordered")
 def tanh_approx(x):
     """``tanh(x)`` in float64, branch-free: ``(1 - e^{-2|x|}) / (1 + e^{-2|x|})``
     with the sign of x, and for ``|x| < 1/8`` (where that difference cancels)

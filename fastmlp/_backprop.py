@@ -30,13 +30,21 @@ from ._team import barrier
 
 # Slots of the integer ``codes`` vector passed to the kernels.
 # MEAN_OVER_OUTPUTS: report squared error averaged over outputs (scikit-learn's loss_).
-HIDDEN_ACTIVATION, OUTPUT_ACTIVATION, LOSS, IS_SPARSE, USE_WEIGHT, MEAN_OVER_OUTPUTS = range(6)
-N_CODES = 6
+# X_TRANSPOSED: dense X is passed as its transpose, (n_features, n_samples)
+# C-contiguous: how a Fortran-ordered X (pandas, a transposed array) is taken
+# without copying it.
+HIDDEN_ACTIVATION, OUTPUT_ACTIVATION, LOSS, IS_SPARSE, USE_WEIGHT, MEAN_OVER_OUTPUTS, X_TRANSPOSED = range(7)
+N_CODES = 7
+
+# The integer type of CSR indices the kernels are compiled for first: SciPy's
+# own for every matrix under 2**31 stored values. int64 indices are taken as
+# they are too (Numba compiles them a specialisation of their own, once).
+INDEX_DTYPE = np.int32
 
 
 
 def make_codes(hidden_activation, output_activation, loss="squared_error", *, is_sparse=False,
-               use_weight=False, mean_over_outputs=False):  # fmt: skip
+               use_weight=False, mean_over_outputs=False, x_transposed=False):  # fmt: skip
     """The integer ``codes`` vector the kernels take, from names."""
     codes = np.zeros(N_CODES, dtype=np.int64)
     codes[HIDDEN_ACTIVATION] = ACTIVATIONS[hidden_activation]
@@ -45,7 +53,15 @@ def make_codes(hidden_activation, output_activation, loss="squared_error", *, is
     codes[IS_SPARSE] = is_sparse
     codes[USE_WEIGHT] = use_weight
     codes[MEAN_OVER_OUTPUTS] = mean_over_outputs
+    codes[X_TRANSPOSED] = x_transposed
     return codes
+
+
+def no_sparse_input(dtype):
+    """``(data, indices, indptr)`` standing for "X is dense": empty arrays of
+    the types a CSR X has, so that dense and sparse fits share one compile."""
+    index = np.empty(0, dtype=INDEX_DTYPE)
+    return np.empty(0, dtype=dtype), index, index
 
 
 # Rows of the (3, n_layers + 1) offsets table: where layer l's W and b start
@@ -101,11 +117,12 @@ def csr_rows_transpose_dot(data, indices, indptr, rows, delta, out):
 
 
 @kernel
-def forward_batch_inplace(Xb, X_data, X_indices, X_indptr, rows, params, layer_units, codes, offsets, acts, out):
+def forward_batch_inplace(Xb, xb_transposed, X_data, X_indices, X_indptr, rows, params, layer_units, codes, offsets, acts, out):
     """Forward pass of one batch; hidden ``A_l`` go to ``acts``, ``A_L`` to ``out``.
 
-    Dense rows are ``Xb`` (n_rows, n_features); sparse rows are ``rows`` of
-    the CSR matrix (``codes[IS_SPARSE]``). ``out`` is (n_rows, n_outputs).
+    Dense rows are ``Xb`` (n_rows, n_features), or its transpose with
+    ``xb_transposed``; sparse rows are ``rows`` of the CSR matrix
+    (``codes[IS_SPARSE]``). ``out`` is (n_rows, n_outputs).
     """
     n_layers = layer_units.shape[0] - 1
     n_rows = out.shape[0]
@@ -121,6 +138,8 @@ def forward_batch_inplace(Xb, X_data, X_indices, X_indptr, rows, params, layer_u
         if l == 0:
             if codes[IS_SPARSE]:
                 csr_rows_dot(X_data, X_indices, X_indptr, rows, W, Z)
+            elif xb_transposed:
+                np.dot(Xb.T, W, Z)
             else:
                 np.dot(Xb, W, Z)
         else:
@@ -151,9 +170,11 @@ def weight_sum_of(sample_weight, use_weight, n_rows):
 
 
 @kernel
-def data_loss_and_grad(Xb, X_data, X_indices, X_indptr, rows, Yb, swb, params, grads, layer_units, codes, offsets, eps, ws, weight_sum):
+def data_loss_and_grad(Xb, xb_transposed, X_data, X_indices, X_indptr, rows, Yb, swb, params, grads, layer_units, codes, offsets, eps, ws, weight_sum):
     """Data term of the loss of some rows, and its gradient, written into ``grads``.
 
+    The rows are ``Xb`` (or its transpose, with ``xb_transposed``), or ``rows``
+    of a CSR X.
     ``ws`` holds every layer's activations (blocks at ``offsets[ACT]``, sized
     for the largest batch) followed by every layer's error terms, laid out
     the same way. ``weight_sum`` is S of the whole batch these rows belong to
@@ -174,7 +195,7 @@ def data_loss_and_grad(Xb, X_data, X_indices, X_indptr, rows, Yb, swb, params, g
     deltas = ws[offsets[ACT, n_layers] :]
     out_start = offsets[ACT, n_layers - 1]
     A_out = acts[out_start : out_start + n_rows * n_outputs].reshape((n_rows, n_outputs))
-    forward_batch_inplace(Xb, X_data, X_indices, X_indptr, rows, params, layer_units, codes, offsets, acts, A_out)
+    forward_batch_inplace(Xb, xb_transposed, X_data, X_indices, X_indptr, rows, params, layer_units, codes, offsets, acts, A_out)
 
     # delta_L = s (A_L - Y) / S, and grad_b_L, with the loss in the same pass
     delta = deltas[out_start : out_start + n_rows * n_outputs].reshape((n_rows, n_outputs))
@@ -193,6 +214,8 @@ def data_loss_and_grad(Xb, X_data, X_indices, X_indptr, rows, Yb, swb, params, g
         if l == 0:
             if codes[IS_SPARSE]:
                 csr_rows_transpose_dot(X_data, X_indices, X_indptr, rows, delta, grad_W)
+            elif xb_transposed:
+                np.dot(Xb, delta, grad_W)
             else:
                 np.dot(Xb.T, delta, grad_W)
         else:
@@ -235,45 +258,59 @@ def _team_total(part_sums, column):
     return total
 
 
+# Slots of the float64 ``progress`` vector of ``train_epoch_inplace``: the
+# rows of ``sample_idx`` a call trains on, and the L2 penalty of the weights
+# carried from one call to the next.
+FIRST_ROW, STOP_ROW, PENALTY = range(3)
+N_PROGRESS = 3
+
+
 @kernel
 def train_epoch_inplace(
     X, X_csr, Y, sample_weight, sample_idx, batch_size, params, grads, part_grads, part_sums,
-    optimizer, layer_units, codes, alpha, eps, ws, tid, n_threads, sync,
+    optimizer, layer_units, codes, alpha, eps, ws, progress, tid, n_threads, sync,
 ):  # fmt: skip
-    """One epoch of mini-batch training, updating ``params`` and the optimizer
-    state ``optimizer = (m, v, hyper)`` in place; run by every thread of a team
-    (``_team``), or by one thread alone (``n_threads == 1``).
+    """Mini-batch training on part of an epoch, updating ``params`` and the
+    optimizer state ``optimizer = (m, v, hyper)`` in place; run by every
+    thread of a team (``_team``), or by one thread alone (``n_threads == 1``).
 
     Batches are consecutive slices of ``sample_idx`` (the epoch's order of
     row indices into X, Y and sample_weight), the last one possibly shorter;
-    ``X_csr = (data, indices, indptr)`` holds a sparse X. Per batch, each
+    a call trains on the rows ``progress[FIRST_ROW]:progress[STOP_ROW]`` of it
+    (a whole number of batches), so that the caller regains control, and
+    Python a chance to act on Ctrl-C, every few batches. ``X_csr = (data,
+    indices, indptr)`` holds a sparse X; a dense X given transposed
+    (``codes[X_TRANSPOSED]``) is gathered column by column. Per batch, each
     thread gathers its block of the batch's rows into its block of ``ws``,
     runs the forward and backward pass on them into ``part_grads[tid]``
     (into ``grads`` when alone), and after a barrier sums the parts over its
     share of the parameters and applies the optimizer to that share
     (``_optimizers.optimizer_step_inplace``); a second barrier ends the batch.
+    A batch whose sample weights sum to zero has no defined gradient (it is
+    divided by that sum): it is skipped, taking no optimizer step.
     ``part_sums`` (n_threads, 8) carries each thread's loss and squared
-    weights. The caller refills ``sample_idx`` before each epoch and returns
-    after it; the workers stay in the kernel, waiting for the next epoch at
-    the first barrier, until the team stops (leaving the kernel to wait in
-    Python, for the GIL, cost 50-100 us per epoch in thread wake-ups). The
+    weights. The workers stay in the kernel, waiting for the next call at the
+    first barrier, until the team stops (leaving the kernel to wait in
+    Python, for the GIL, cost 50-100 us per call in thread wake-ups). The
     gradient is the sum of the parts, so the model is the same whatever the
     split, up to rounding.
 
-    Returns ``sum_batches loss_batch * n_rows_batch``, which divided by the
-    number of rows is scikit-learn's ``loss_`` (0 if the team was stopped).
+    Returns ``sum_batches loss_batch * n_rows_batch`` over the call's batches,
+    which summed over the epoch and divided by the number of rows is
+    scikit-learn's ``loss_`` (0 if the team was stopped). Adam's step count in
+    ``hyper`` counts the steps taken when the call returns.
     """
     X_data, X_indices, X_indptr = X_csr
     opt_m, opt_v, opt_hyper = optimizer
     # Slices of these are not reference counted (see _borrowed).
     X, Y, sample_weight, sample_idx = borrowed(X), borrowed(Y), borrowed(sample_weight), borrowed(sample_idx)
     params, grads, part_grads, ws = borrowed(params), borrowed(grads), borrowed(part_grads), borrowed(ws)
-    n_samples = sample_idx.shape[0]
     n_features = layer_units[0]
     n_layers = layer_units.shape[0] - 1
     n_outputs = layer_units[n_layers]
     is_sparse = codes[IS_SPARSE] != 0
     use_weight = codes[USE_WEIGHT] != 0
+    x_transposed = codes[X_TRANSPOSED] != 0
     x_width = 0 if is_sparse else n_features
     part_capacity = (batch_size + n_threads - 1) // n_threads
     offsets = network_offsets(layer_units, part_capacity)
@@ -288,35 +325,44 @@ def train_epoch_inplace(
     layers_ws = my_ws[part_capacity * (x_width + n_outputs + 1) :]
     my_grads = grads if n_threads == 1 else part_grads[tid]
     param_lo, param_hi = _share(params.shape[0], tid, n_threads)
-    while barrier(sync, n_threads):  # workers wait here between epochs
+    while barrier(sync, n_threads):  # workers wait here between calls
+        first_row = np.int64(progress[FIRST_ROW])
+        stop_row = np.int64(progress[STOP_ROW])
         first_step = opt_hyper[STEP]
-        penalty = sum_of_squared_weights(params, n_coefs)
+        penalty = sum_of_squared_weights(params, n_coefs) if first_row == 0 else progress[PENALTY]
         accumulated_loss = 0.0
         n_batches = 0
-        for start in range(0, n_samples, batch_size):
-            stop = min(start + batch_size, n_samples)
+        for start in range(first_row, stop_row, batch_size):
+            stop = min(start + batch_size, stop_row)
             n_rows = stop - start
             batch_rows = sample_idx[start:stop]
-            lo, hi = _share(n_rows, tid, n_threads)
-            rows = batch_rows[lo:hi]
-            Xb = Xbuf[: (hi - lo) * x_width].reshape((hi - lo, x_width))
-            Yb = Ybuf[: (hi - lo) * n_outputs].reshape((hi - lo, n_outputs))
-            swb = swbuf[: hi - lo]
-            for i in range(hi - lo):
-                r = rows[i]
-                for j in range(x_width):
-                    Xb[i, j] = X[r, j]
-                for k in range(n_outputs):
-                    Yb[i, k] = Y[r, k]
-                if use_weight:
-                    swb[i] = sample_weight[r]
             weight_sum = float(n_rows)
             if use_weight:  # S of the whole batch, summed in row order by every thread
                 weight_sum = 0.0
                 for i in range(n_rows):
                     weight_sum += sample_weight[batch_rows[i]]
+                if weight_sum == 0.0:
+                    continue  # every thread skips it alike
+            lo, hi = _share(n_rows, tid, n_threads)
+            rows = batch_rows[lo:hi]
+            Xb = Xbuf[: (hi - lo) * x_width].reshape((hi - lo, x_width))
+            Yb = Ybuf[: (hi - lo) * n_outputs].reshape((hi - lo, n_outputs))
+            swb = swbuf[: hi - lo]
+            if x_transposed:
+                for j in range(x_width):
+                    for i in range(hi - lo):
+                        Xb[i, j] = X[j, rows[i]]
+            for i in range(hi - lo):
+                r = rows[i]
+                if not x_transposed:
+                    for j in range(x_width):
+                        Xb[i, j] = X[r, j]
+                for k in range(n_outputs):
+                    Yb[i, k] = Y[r, k]
+                if use_weight:
+                    swb[i] = sample_weight[r]
             batch_loss = data_loss_and_grad(
-                Xb, X_data, X_indices, X_indptr, rows, Yb, swb, params, my_grads,
+                Xb, False, X_data, X_indices, X_indptr, rows, Yb, swb, params, my_grads,
                 layer_units, codes, offsets, eps, layers_ws, weight_sum,
             )  # fmt: skip
             if n_threads > 1:
@@ -339,7 +385,8 @@ def train_epoch_inplace(
                 squares = _team_total(part_sums, 1)
             penalty = squares
         if tid == 0:
-            record_steps(opt_hyper, n_batches)
+            record_steps(opt_hyper, np.int64(n_batches))
+            progress[PENALTY] = penalty
             return accumulated_loss
     return 0.0
 
@@ -356,8 +403,10 @@ def full_batch_loss_and_grad(
     ``ceil(n_samples / n_threads)`` rows. Run by a team as
     ``train_epoch_inplace`` is: each thread takes a block of rows into
     ``part_grads[tid]``, then sums the parts and adds the L2 term over its
-    share of the parameters; workers stay in the kernel between calls. W5 (digits, lbfgs) went from 0.30 to 0.18 s
-    (medians of 7) with two threads on the 2-core dev machine.
+    share of the parameters; workers stay in the kernel between calls. W5
+    (digits, lbfgs) went from 0.30 to 0.18 s (medians of 7) with two threads
+    on the 2-core dev machine. A transposed X (``codes[X_TRANSPOSED]``) is
+    used whole, by one thread: its row blocks are not contiguous.
     """
     X_data, X_indices, X_indptr = X_csr
     n_samples = Y.shape[0]
@@ -366,12 +415,13 @@ def full_batch_loss_and_grad(
     offsets = network_offsets(layer_units, (n_samples + n_threads - 1) // n_threads)
     n_coefs = offsets[COEF, n_layers]
     weight_sum = weight_sum_of(sample_weight, use_weight, n_samples)
+    x_transposed = codes[X_TRANSPOSED] != 0
     while barrier(sync, n_threads):  # workers wait here between calls
         lo, hi = _share(n_samples, tid, n_threads)
         rows = np.arange(lo, hi) if codes[IS_SPARSE] else np.empty(0, dtype=np.int64)
         block = ws.shape[0] // n_threads
         loss = data_loss_and_grad(
-            X[lo:hi], X_data, X_indices, X_indptr, rows, Y[lo:hi],
+            X if x_transposed else X[lo:hi], x_transposed, X_data, X_indices, X_indptr, rows, Y[lo:hi],
             sample_weight[lo:hi] if use_weight else sample_weight, params,
             grads if n_threads == 1 else part_grads[tid], layer_units, codes, offsets, eps,
             ws[tid * block : (tid + 1) * block], weight_sum,
@@ -420,7 +470,7 @@ def predict_inplace(X, X_data, X_indices, X_indptr, params, layer_units, codes, 
         if is_sparse:
             rows = np.arange(start, stop)
         forward_batch_inplace(
-            X[start:stop], X_data, X_indices, X_indptr, rows, params, layer_units, codes,
+            X[start:stop], False, X_data, X_indices, X_indptr, rows, params, layer_units, codes,
             offsets, ws, out[start:stop],
         )  # fmt: skip
     return all_finite

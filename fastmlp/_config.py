@@ -9,14 +9,37 @@ import warnings
 
 import numba
 
-# Fast-math without ``nnan``/``ninf``: ``np.isnan``/``np.isfinite`` stay
-# meaningful inside kernels, which the non-finite checks rely on.
+# Fast-math flags, by what each buys (measured on the 2-core dev machine, fits
+# with every kernel compiled under the flag set, medians; W1/W4/W6 of
+# benchmarks/compare.py):
+# - ``reassoc`` lets LLVM reorder floating-point sums, so that reductions (the
+#   loss, bias gradients, softmax totals, sums of squares) vectorise. Without
+#   it, and ``nsz`` with it: W1 0.127 -> 0.177 s, W4 0.31 -> 0.43 s, W6 0.028
+#   -> 0.043 s. It is also what turned Adam's overflowing ``v`` into NaN (with
+#   ``nsz``, LLVM may rewrite ``b v + (1 - b) g^2`` as ``b (v - g^2) + g^2``,
+#   which is ``inf - inf`` once ``g^2`` overflows): kernels whose inputs can be
+#   infinite while IEEE arithmetic keeps the result finite compile with
+#   ``math="ieee"`` below.
+# - ``nsz`` (ignore the sign of zero) lets it fold ``x + 0`` and factorise.
+# - ``arcp`` (multiply by a reciprocal), ``afn`` (approximate functions) and
+#   ``contract`` (fused multiply-add) are cheap, local and finite-safe here.
+# Never ``nnan``/``ninf``: ``np.isnan``/``np.isfinite`` stay meaningful inside
+# kernels, which the non-finite checks rely on.
 FASTMATH_FLAGS = frozenset({"nsz", "arcp", "contract", "afn", "reassoc"})
 
-# Without ``reassoc``: for functions whose rounding is designed step by step
-# (the Cody-Waite range reduction of exp_approx lost 100 ulp when LLVM was
-# allowed to reassociate it).
+# ``math="ordered"``: without ``reassoc``, for functions whose rounding is
+# designed step by step (the Cody-Waite range reduction of exp_approx lost 100
+# ulp when LLVM was allowed to reassociate it).
 ORDERED_FASTMATH_FLAGS = FASTMATH_FLAGS - {"reassoc"}
+
+# ``math="ieee"``: only fused multiply-add, for the optimizer steps, whose
+# gradients may overflow (inf must stay inf, not become NaN). The rest bought
+# nothing there: Adam's step over 7,510 float64 entries ran at 3.8 ns per entry
+# with ``contract`` alone and 3.9 ns with every flag (float32: 4.5 and 4.4 ns;
+# the loop is bound by the square root and the division, not the reduction).
+IEEE_FASTMATH_FLAGS = frozenset({"contract"})
+
+_MATH_POLICIES = {"fast": FASTMATH_FLAGS, "ordered": ORDERED_FASTMATH_FLAGS, "ieee": IEEE_FASTMATH_FLAGS}
 
 NUMBA_OPTIONS = {
     "fastmath": set(FASTMATH_FLAGS),
@@ -33,11 +56,12 @@ CACHE_ENABLED = os.environ.get("FASTMLP_DISABLE_CACHE", "0") in ("", "0")
 _warned_no_cache = False
 
 
-def kernel(func=None, *, ordered_math=False):
+def kernel(func=None, *, math="fast"):
     """Compile ``func`` with the project's Numba options.
 
-    ``@kernel(ordered_math=True)`` keeps floating-point operations in the
-    order written (no reassociation).
+    ``math`` picks the fast-math flags (see above): ``"fast"`` (the default),
+    ``"ordered"`` (operations kept in the order written) or ``"ieee"`` (only
+    fused multiply-add: infinities behave as in IEEE arithmetic).
 
     Caching is tried first; where Numba finds no writable cache directory it
     raises at decoration time, and the kernel is compiled without a cache
@@ -46,10 +70,9 @@ def kernel(func=None, *, ordered_math=False):
     """
     global _warned_no_cache
     if func is None:
-        return lambda f: kernel(f, ordered_math=ordered_math)
+        return lambda f: kernel(f, math=math)
     options = dict(NUMBA_OPTIONS)
-    if ordered_math:
-        options["fastmath"] = set(ORDERED_FASTMATH_FLAGS)
+    options["fastmath"] = set(_MATH_POLICIES[math])
     if CACHE_ENABLED:
         try:
             return numba.njit(cache=True, **options)(func)

@@ -9,7 +9,7 @@ squared error, as in the worked example of MATH.md).
 import numpy as np
 
 from ._activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
-from ._backprop import full_batch_loss_and_grad, make_codes, predict_inplace
+from ._backprop import full_batch_loss_and_grad, make_codes, no_sparse_input, predict_inplace
 from ._layout import ParameterLayout
 from ._losses import CANONICAL_OUTPUT, LOSSES
 from ._team import SYNC_SIZE
@@ -76,9 +76,7 @@ def forward_pass(X, coefs, intercepts, *, hidden_activation="relu", output_activ
     codes = make_codes(hidden_activation, output_activation)
     out = np.empty((X.shape[0], layout.layer_units[-1]), dtype=X.dtype)
     workspace = np.empty(X.shape[0] * layout.n_hidden_units, dtype=X.dtype)
-    empty = np.empty(0, dtype=X.dtype)
-    index = np.empty(0, dtype=np.int64)
-    if not predict_inplace(X, empty, index, index, params, layout.layer_units, codes, workspace, out):
+    if not predict_inplace(X, *no_sparse_input(X.dtype), params, layout.layer_units, codes, workspace, out):
         raise ValueError("Input X contains NaN or infinity.")
     return out
 
@@ -153,10 +151,8 @@ def loss_and_gradients(
             raise ValueError(f"sample_weight must have shape ({X.shape[0]},), got {sample_weight.shape}.")
     grads = np.empty_like(params)
     workspace = np.empty(2 * X.shape[0] * int(sum(layout.layer_units[1:])), dtype=X.dtype)
-    empty = np.empty(0, dtype=X.dtype)
-    index = np.empty(0, dtype=np.int64)
     value = full_batch_loss_and_grad(
-        X, (empty, index, index), Y, sample_weight, params, grads, np.empty((0, layout.size), dtype=X.dtype),
+        X, no_sparse_input(X.dtype), Y, sample_weight, params, grads, np.empty((0, layout.size), dtype=X.dtype),
         np.zeros((1, 8)), layout.layer_units, codes, float(alpha), float(np.finfo(X.dtype).eps), workspace,
         0, 1, np.zeros(SYNC_SIZE, dtype=np.int64),
     )  # fmt: skip

@@ -36,79 +36,86 @@ from ._backprop import (
     predict_inplace,
     train_epoch_inplace,
 )
-from ._layout import ParameterLayout, as_kernel_input, training_workspace_size
+from ._data import TrainingData, kernel_inputs
+from ._layout import ParameterLayout, training_workspace_size
 from ._optimizers import make_optimizer_state
 from ._team import Team
 
 _STOCHASTIC_SOLVERS = ["sgd", "adam"]
-_EMPTY_INDEX = np.empty(0, dtype=np.int64)
-_EMPTY_DATA = {np.float32: np.empty(0, dtype=np.float32), np.float64: np.empty(0, dtype=np.float64)}
-
-
-def _kernel_inputs(X, dtype):
-    """``(X_dense, data, indices, indptr)``: X in the one layout the kernels accept.
-
-    Dense X must be C-contiguous (used in place: never copied when it already
-    is); sparse X becomes CSR with int64 indices and X_dense is empty. The
-    unused side is a set of empty arrays of the same types.
-    """
-    if sp.issparse(X):
-        X = X.tocsr()
-        return (
-            np.empty((0, 0), dtype=dtype),
-            as_kernel_input(np.ascontiguousarray(X.data, dtype=dtype)),
-            as_kernel_input(np.ascontiguousarray(X.indices, dtype=np.int64)),
-            as_kernel_input(np.ascontiguousarray(X.indptr, dtype=np.int64)),
-        )
-    X = as_kernel_input(np.ascontiguousarray(X, dtype=dtype))
-    return X, _EMPTY_DATA[dtype.type], _EMPTY_INDEX, _EMPTY_INDEX
-
-
-class _KernelData:
-    """The training data as the kernels take it (see ``_kernel_inputs``).
-
-    Y becomes a float (n_samples, n_outputs) array of X's dtype; ``y`` keeps
-    the validated targets for scoring the validation split.
-    """
-
-    def __init__(self, X, Y, sample_weight, dtype):
-        self.dtype = dtype
-        self.is_sparse = sp.issparse(X)
-        self.csr = X.tocsr() if self.is_sparse else None
-        self.X, self.data, self.indices, self.indptr = _kernel_inputs(
-            self.csr if self.is_sparse else X, dtype
-        )
-        self.y = Y
-        self.Y = as_kernel_input(np.ascontiguousarray(Y, dtype=dtype))
-        self.use_weight = sample_weight is not None
-        self.sample_weight = (
-            np.empty(0, dtype=dtype)
-            if sample_weight is None
-            else as_kernel_input(np.ascontiguousarray(sample_weight, dtype=dtype))
-        )
-
-    def codes(self, estimator):
-        return make_codes(
-            estimator.activation, estimator.out_activation_, estimator._loss_name(),
-            is_sparse=self.is_sparse, use_weight=self.use_weight, mean_over_outputs=True,
-        )  # fmt: skip
-
-    def rows_as_input(self, rows):
-        """Rows of X as an input to ``predict`` (a copy: validation rows only)."""
-        return self.csr[rows] if self.is_sparse else self.X[rows]
 
 
 @contextlib.contextmanager
 def _unchanged_on_error(estimator):
-    """Validation may set attributes (n_features_in_, classes_, ...) before it
-    fails: on any error inside, the estimator is restored as it was."""
+    """On any error inside, the estimator is restored as it was: attributes
+    set by validation (n_features_in_, classes_, ...), and the arrays and
+    lists that training updates in place (weights, optimizer state, curves)."""
     saved_state = dict(estimator.__dict__)
+    saved_arrays = [(array, array.copy()) for array in _arrays_updated_in_place(estimator)]
+    saved_lists = [(value, list(value)) for value in saved_state.values() if isinstance(value, list)]
     try:
         yield
     except BaseException:
         estimator.__dict__.clear()
         estimator.__dict__.update(saved_state)
+        for array, values in saved_arrays:
+            array[...] = values
+        for value, items in saved_lists:
+            value[:] = items
         raise
+
+
+def _arrays_updated_in_place(estimator):
+    """The arrays a warm or incremental fit writes into (coefs_ and intercepts_
+    are views of ``_params``)."""
+    state = estimator.__dict__
+    arrays = [state.get("_params"), state.get("_best_params")]
+    optimizer = state.get("_optimizer")
+    if optimizer is not None:
+        arrays += [optimizer.m, optimizer.v, optimizer.hyper]
+    return [a for a in arrays if isinstance(a, np.ndarray) and a.flags.writeable]
+
+
+def _validated_hidden_layer_sizes(hidden_layer_sizes):
+    """The hidden layer sizes as a list of ints, with scikit-learn's error for
+    sizes under 1 and a TypeError for sizes that are not integers (scikit-learn
+    raises a TypeError for those too, from deep inside its initialisation)."""
+    sizes = hidden_layer_sizes if hasattr(hidden_layer_sizes, "__iter__") else [hidden_layer_sizes]
+    sizes = list(sizes)
+    if any(isinstance(size, Real) and size <= 0 for size in sizes):
+        raise ValueError("hidden_layer_sizes must be > 0, got %s." % sizes)
+    for size in sizes:
+        if isinstance(size, (bool, np.bool_)) or not isinstance(size, Integral):
+            raise TypeError(f"hidden_layer_sizes must contain only integers, got {hidden_layer_sizes!r}.")
+    return [int(size) for size in sizes]
+
+
+def _check_finite_weights(params):
+    """scikit-learn's error for a fit that diverged (its message, raised as
+    soon as a weight is no longer finite: it never becomes finite again)."""
+    if not np.isfinite(params).all():
+        raise ValueError(
+            "Solver produced non-finite parameter weights. The input data may"
+            " contain large values and need to be preprocessed."
+        )
+
+
+# Ctrl-C is acted on between kernel calls: an epoch is trained in calls of
+# about this many flops of forward and backward GEMMs each (a few ms here), so
+# that an interrupt waits for at most that, whatever the epoch's size.
+INTERRUPT_CHECK_FLOPS = 2e8
+
+
+def _rows_between_interrupt_checks(layer_units, batch_size):
+    """Rows per kernel call: a whole number of batches, about
+    ``INTERRUPT_CHECK_FLOPS`` of work."""
+    flops_per_row = 6 * sum(a * b for a, b in zip(layer_units[:-1], layer_units[1:]))
+    return batch_size * max(1, int(INTERRUPT_CHECK_FLOPS // max(1, flops_per_row * batch_size)))
+
+
+def _writeable(array):
+    """``array``, or a copy of it where it is read-only (a model loaded with
+    ``joblib.load(mmap_mode="r")`` or memory-mapped into joblib's workers)."""
+    return array if array.flags.writeable else array.copy()
 
 
 class BaseMultilayerPerceptron(BaseEstimator, ABC):
@@ -241,6 +248,10 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         super().__setstate__(state)
         if "coefs_" in self.__dict__:
             self._flat_params()
+        codes = self.__dict__.get("_dense_prediction_codes")
+        if codes is not None and not codes[1].flags.writeable:
+            # read-only arrays are typed apart by Numba: a copy saves a compile
+            self._dense_prediction_codes = (codes[0], codes[1].copy())
 
     # -- fitting ----------------------------------------------------------------
 
@@ -279,36 +290,29 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                 self.best_validation_score_ = None
 
     def _fit(self, X, y, sample_weight=None, incremental=False):
+        # Whatever fails (bad input, a diverging fit, a worker thread), the
+        # estimator keeps the weights and state it had before the call.
         with _unchanged_on_error(self):
             data, layer_units, first_pass = self._prepare_fit(X, y, sample_weight, incremental)
 
-        self._random_state = check_random_state(self.random_state)
-        if first_pass:
-            self._initialize(data.Y, layer_units, data.dtype)
+            self._random_state = check_random_state(self.random_state)
+            if first_pass:
+                self._initialize(data.Y, layer_units, data.dtype)
 
-        if self.solver in _STOCHASTIC_SOLVERS:
-            self._fit_stochastic(data, layer_units, incremental)
-        elif self.solver == "lbfgs":
-            self._fit_lbfgs(data, layer_units)
+            if self.solver in _STOCHASTIC_SOLVERS:
+                self._fit_stochastic(data, layer_units, incremental)
+            elif self.solver == "lbfgs":
+                self._fit_lbfgs(data, layer_units)
 
+            _check_finite_weights(self._params)
         self._dense_prediction_codes = (
             (self.activation, self.out_activation_, False),
             self._build_prediction_codes(is_sparse=False),
         )
-        if not np.isfinite(self._params).all():
-            raise ValueError(
-                "Solver produced non-finite parameter weights. The input data may"
-                " contain large values and need to be preprocessed."
-            )
         return self
 
     def _prepare_fit(self, X, y, sample_weight, incremental):
-        hidden_layer_sizes = self.hidden_layer_sizes
-        if not hasattr(hidden_layer_sizes, "__iter__"):
-            hidden_layer_sizes = [hidden_layer_sizes]
-        hidden_layer_sizes = list(hidden_layer_sizes)
-        if np.any(np.array(hidden_layer_sizes) <= 0):
-            raise ValueError("hidden_layer_sizes must be > 0, got %s." % hidden_layer_sizes)
+        hidden_layer_sizes = _validated_hidden_layer_sizes(self.hidden_layer_sizes)
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
 
         X, y = self._validate_input(X, y, incremental, reset=first_pass)
@@ -328,19 +332,28 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                     % (list(self._layout.layer_units), layer_units)
                 )
             dtype = params.dtype  # a warm model keeps its dtype
+            # Copy on write: a model loaded read-only trains on copies.
+            if not params.flags.writeable:
+                self._set_flat_params(params.copy(), self._layout)
+            if "_best_params" in self.__dict__:
+                self._best_params = _writeable(self._best_params)
+            if "_optimizer" in self.__dict__:
+                self._optimizer.make_writeable()
         self.n_outputs_ = y.shape[1]
-        return _KernelData(X, y, sample_weight, dtype), layer_units, first_pass
+        return TrainingData(X, y, sample_weight, dtype), layer_units, first_pass
 
     def _fit_lbfgs(self, data, layer_units):
         params = self._params
         grads = np.empty_like(params)
-        n_samples = data.Y.shape[0]
+        n_samples = data.n_samples
         blas_threads, n_threads = _threads.plan(layer_units, n_samples, data.is_sparse)
+        if data.transposed:
+            n_threads = 1  # the row blocks of a transposed X are not contiguous
         part_grads = np.empty((n_threads if n_threads > 1 else 0, params.shape[0]), dtype=data.dtype)
         rows_per_thread = -(-n_samples // n_threads)
         workspace = np.empty(n_threads * rows_per_thread * 2 * sum(layer_units[1:]), dtype=data.dtype)
         kernel_args = (
-            data.X, (data.data, data.indices, data.indptr), data.Y, data.sample_weight, params, grads,
+            data.X, data.csr_arrays, data.Y, data.sample_weight, params, grads,
             part_grads, np.zeros((n_threads, 8)), self._layout.layer_units, data.codes(self),
             float(self.alpha), float(np.finfo(data.dtype).eps), workspace,
         )  # fmt: skip
@@ -419,13 +432,16 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
 
         blas_threads, n_threads = _threads.plan(layer_units, batch_size, data.is_sparse)
         epoch_rows = np.empty(n_samples, dtype=np.int64)
+        progress = np.zeros(_backprop.N_PROGRESS)
+        chunk_rows = _rows_between_interrupt_checks(layer_units, batch_size)
         kernel_args = (
-            data.X, (data.data, data.indices, data.indptr), data.Y, data.sample_weight, epoch_rows,
+            data.X, data.csr_arrays, data.Y, data.sample_weight, epoch_rows,
             batch_size, params, np.empty_like(params),
             np.empty((n_threads if n_threads > 1 else 0, params.shape[0]), dtype=params.dtype),
             np.zeros((n_threads, 8)), (optimizer.m, optimizer.v, optimizer.hyper),
             self._layout.layer_units, data.codes(self), float(self.alpha), float(np.finfo(params.dtype).eps),
             np.empty(training_workspace_size(layer_units, batch_size, data.is_sparse, n_threads), dtype=params.dtype),
+            progress,
         )  # fmt: skip
 
         try:
@@ -440,8 +456,17 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                         self._random_state.shuffle(permutation)
                         sample_idx = sample_idx[permutation]
                     epoch_rows[:] = train_idx[sample_idx] if early_stopping else sample_idx
-                    accumulated_loss = train_epoch_inplace(*kernel_args, 0, team.n_threads, team.sync)
-                    team.check()
+                    accumulated_loss = 0.0
+                    for first_row in range(0, n_samples, chunk_rows):
+                        progress[_backprop.FIRST_ROW] = first_row
+                        progress[_backprop.STOP_ROW] = min(first_row + chunk_rows, n_samples)
+                        accumulated_loss += train_epoch_inplace(*kernel_args, 0, team.n_threads, team.sync)
+                        team.check()
+                    if not early_stopping:
+                        # Diverged: stop now rather than train on NaN to max_iter.
+                        # (With early stopping, scikit-learn goes on and ends with
+                        # the best weights seen, which are finite.)
+                        _check_finite_weights(params)
                     self.n_iter_ += 1
                     self.loss_ = accumulated_loss / n_samples
                     self.t_ += n_samples
@@ -548,7 +573,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         is_sparse = sp.issparse(X)
         codes = self._prediction_codes(is_sparse)
         n_samples = X.shape[0]
-        X, data, indices, indptr = _kernel_inputs(X, dtype)
+        X_kernel, csr_arrays, transposed = kernel_inputs(X, dtype)
         if self.__dict__.get("_params") is params:
             layout = self._layout
         else:  # user-assigned coefs_, packed for this call
@@ -562,7 +587,15 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         else:
             limits = _threads.limits(_threads.prediction_blas_threads(layer_units, chunk_rows, is_sparse))
         with limits:
-            all_finite = predict_inplace(X, data, indices, indptr, params, layer_units, codes, workspace, out)
+            if transposed:  # Fortran-ordered X: each chunk of rows is copied, not X
+                all_finite = True
+                for start in range(0, n_samples, chunk_rows):
+                    rows = np.ascontiguousarray(X_kernel[:, start : start + chunk_rows].T)
+                    all_finite &= predict_inplace(
+                        rows, *csr_arrays, params, layer_units, codes, workspace, out[start : start + chunk_rows]
+                    )
+            else:
+                all_finite = predict_inplace(X_kernel, *csr_arrays, params, layer_units, codes, workspace, out)
         if not all_finite:
             # Non-finite values in an input that skipped validation: raise
             # scikit-learn's error, unless its assume_finite setting says not

@@ -18,7 +18,7 @@ CODE, LEARNING_RATE, MOMENTUM, NESTEROV, BETA_1, BETA_2, EPSILON, STEP, LEARNING
 N_HYPER = 9
 
 
-@kernel
+@kernel(math="ieee")
 def _sgd_range_inplace(params, grads, m, l2, lr, mu, nesterov):
     """SGD on every entry of these (equal-length) arrays with gradient
     ``grads + l2 * params``; returns the sum of the updated params squared."""
@@ -33,13 +33,20 @@ def _sgd_range_inplace(params, grads, m, l2, lr, mu, nesterov):
     return squares
 
 
-@kernel
-def _adam_range_inplace(params, grads, m, v, l2, lr_t, beta_1, beta_2, eps):
+@kernel(math="ieee")
+def _adam_range_inplace(params, grads, m, v, l2, lr_t, beta_1, beta_2, eps, g_max):
     """Adam on every entry of these (equal-length) arrays with gradient
-    ``grads + l2 * params``; returns the sum of the updated params squared."""
+    ``grads + l2 * params``; returns the sum of the updated params squared.
+
+    A gradient entry that overflowed to +-inf counts as +-``g_max`` (the
+    dtype's largest finite value): Adam's step depends only on the gradients'
+    signs and relative sizes, so it stays finite, where ``inf / sqrt(inf)``
+    would be NaN. (scikit-learn's float32 fits with float64 targets compute
+    their gradients in float64 and do not overflow there.) NaN stays NaN."""
     squares = 0.0
     for j in range(params.shape[0]):
         g = grads[j] + l2 * params[j]
+        g = g_max if g > g_max else (-g_max if g < -g_max else g)
         m_j = beta_1 * m[j] + (1 - beta_1) * g
         v_j = beta_2 * v[j] + (1 - beta_2) * (g * g)
         m[j] = m_j
@@ -92,8 +99,11 @@ def optimizer_step_inplace(params, grads, m, v, hyper, n_coefs, l2, lo, hi, t):
     beta_1 = hyper[BETA_1]
     beta_2 = hyper[BETA_2]
     eps = hyper[EPSILON]
-    squares = _adam_range_inplace(params[lo:mid], grads[lo:mid], m[lo:mid], v[lo:mid], l2, lr_t, beta_1, beta_2, eps)
-    _adam_range_inplace(params[mid:hi], grads[mid:hi], m[mid:hi], v[mid:hi], 0.0, lr_t, beta_1, beta_2, eps)
+    g_max = np.finfo(params.dtype).max
+    squares = _adam_range_inplace(
+        params[lo:mid], grads[lo:mid], m[lo:mid], v[lo:mid], l2, lr_t, beta_1, beta_2, eps, g_max
+    )
+    _adam_range_inplace(params[mid:hi], grads[mid:hi], m[mid:hi], v[mid:hi], 0.0, lr_t, beta_1, beta_2, eps, g_max)
     return squares
 
 
@@ -123,6 +133,14 @@ class _OptimizerState:
     @learning_rate.setter
     def learning_rate(self, value):
         self.hyper[LEARNING_RATE] = value
+
+    def make_writeable(self):
+        """Copy on write: states loaded read-only (a memory-mapped model) are
+        copied before training updates them."""
+        for name in ("m", "v", "hyper"):
+            array = getattr(self, name)
+            if not array.flags.writeable:
+                setattr(self, name, array.copy())
 
     def iteration_ends(self, time_step):
         pass

@@ -144,9 +144,10 @@ def test_worked_example_sgd_step_through_the_fused_epoch():
     workspace = np.empty(training_workspace_size(layout.layer_units, 1, False))
     X, Y = np.array(w["X"]), np.array(w["Y"])
     loss = _backprop.train_epoch_inplace(
-        X, (np.empty(0), np.empty(0, np.int64), np.empty(0, np.int64)), Y, np.empty(0), np.arange(1), 1,
+        X, _backprop.no_sparse_input(np.float64), Y, np.empty(0), np.arange(1), 1,
         params, grads, np.empty((0, layout.size)), np.zeros((1, 8)), (state.m, state.v, state.hyper),
-        layout.layer_units, codes, 0.0, 1e-16, workspace, 0, 1, np.zeros(SYNC_SIZE, np.int64),
+        layout.layer_units, codes, 0.0, 1e-16, workspace, np.array([0.0, 1.0, 0.0]), 0, 1,
+        np.zeros(SYNC_SIZE, np.int64),
     )  # fmt: skip
     assert abs(loss - w["E"]) < 1e-12
     (V, W), _ = layout.views(params)
@@ -189,9 +190,9 @@ def test_sparse_first_layer_matches_dense(use_weight):
         codes[_backprop.IS_SPARSE] = int(sparse)
         grads = np.empty_like(params)
         args = (
-            (np.empty((0, 0)), X.data, X.indices.astype(np.int64), X.indptr.astype(np.int64))
+            (np.empty((0, 0)), X.data, X.indices, X.indptr)
             if sparse
-            else (X.toarray(), np.empty(0), np.empty(0, np.int64), np.empty(0, np.int64))
+            else (X.toarray(), *_backprop.no_sparse_input(np.float64))
         )
         loss = _full_batch(args, Y, sw, params, grads, layout, codes, 1e-3, ws, n_threads=1)
         results.append((loss, grads))
@@ -245,9 +246,9 @@ def test_full_batch_split_across_threads_equals_whole(sparse):
     params = layout.initialize("tanh", rng, np.float64)
     codes = _backprop.make_codes("tanh", "softmax", "log_loss", is_sparse=sparse, use_weight=True)
     if sparse:
-        inputs = (np.empty((0, 0)), X.data, X.indices.astype(np.int64), X.indptr.astype(np.int64))
+        inputs = (np.empty((0, 0)), X.data, X.indices, X.indptr)
     else:
-        inputs = (X_dense, np.empty(0), np.empty(0, np.int64), np.empty(0, np.int64))
+        inputs = (X_dense, *_backprop.no_sparse_input(np.float64))
     results = []
     for n_threads in (1, 3):
         grads = np.empty_like(params)

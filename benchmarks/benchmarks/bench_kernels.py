@@ -27,9 +27,8 @@ class _Network:
         self.X = rng.standard_normal((rows, LAYER_UNITS[0])).astype(dtype)
         self.Y = np.eye(LAYER_UNITS[-1], dtype=dtype)[rng.randint(0, LAYER_UNITS[-1], rows)]
         self.codes = _codes()
-        self.empty = np.empty(0, dtype=dtype)
-        self.index = np.empty(0, dtype=np.int64)
-        self.no_csr = (self.empty, self.index, self.index)
+        self.no_csr = _backprop.no_sparse_input(dtype)
+        self.empty, self.index, _ = self.no_csr
         self.no_parts = np.empty((0, self.layout.size), dtype=dtype)
         self.part_sums = np.zeros((1, 8))
         self.alone = (0, 1, np.zeros(SYNC_SIZE, dtype=np.int64))  # tid, n_threads, sync
@@ -69,7 +68,7 @@ class BackpropKernel(_Network):
     def time_loss_and_grad(self, dtype, rows):
         _backprop.full_batch_loss_and_grad(
             self.X, self.no_csr, self.Y, self.empty, self.params, self.grads, self.no_parts, self.part_sums,
-            self.layout.layer_units, self.codes, 1e-4, 1e-16, self.ws, *self.alone,
+            self.layout.layer_units, self.codes, 1e-4, 1e-16, self.ws, self.whole_epoch, *self.alone,
         )  # fmt: skip
 
 
@@ -113,11 +112,13 @@ class EpochKernel(_Network):
         self.state = AdamState(self.layout.size, dtype, 1e-3, 0.9, 0.999, 1e-8)
         self.ws = np.empty(training_workspace_size(LAYER_UNITS, batch, False), dtype=dtype)
         self.order = np.random.RandomState(1).permutation(20000)
+        self.whole_epoch = np.zeros(_backprop.N_PROGRESS)
+        self.whole_epoch[_backprop.STOP_ROW] = 20000
         self.time_epoch(dtype, batch)
 
     def time_epoch(self, dtype, batch):
         _backprop.train_epoch_inplace(
             self.X, self.no_csr, self.Y, self.empty, self.order, self.batch, self.params, self.grads,
             self.no_parts, self.part_sums, (self.state.m, self.state.v, self.state.hyper),
-            self.layout.layer_units, self.codes, 1e-4, 1e-16, self.ws, *self.alone,
+            self.layout.layer_units, self.codes, 1e-4, 1e-16, self.ws, self.whole_epoch, *self.alone,
         )  # fmt: skip
