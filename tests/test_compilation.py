@@ -30,7 +30,7 @@ def test_one_specialisation_per_dtype_whatever_the_network():
             y_readonly = y.astype(dtype)
             y_readonly.flags.writeable = False
             for params in configs:
-                for data in (dense, sp.csr_matrix(dense), readonly):
+                for data in (dense, sp.csr_matrix(dense), readonly, np.asfortranarray(dense)):
                     MLPClassifier(max_iter=2, random_state=0, **params).fit(data, y).predict_proba(data)
                     MLPRegressor(max_iter=2, random_state=0, **params).fit(data, y_readonly, sample_weight=np.ones(60))
     for kernel in (_backprop.train_epoch_inplace, _backprop.full_batch_loss_and_grad, _backprop.predict_inplace):
