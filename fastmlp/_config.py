@@ -13,9 +13,11 @@ import numba
 # with every kernel compiled under the flag set, medians; W1/W4/W6 of
 # benchmarks/compare.py):
 # - ``reassoc`` lets LLVM reorder floating-point sums, so that reductions (the
-#   loss, bias gradients, softmax totals, sums of squares) vectorise. Without
-#   it, and ``nsz`` with it: W1 0.127 -> 0.177 s, W4 0.31 -> 0.43 s, W6 0.028
-#   -> 0.043 s. It is also what turned Adam's overflowing ``v`` into NaN (with
+#   loss, bias gradients, softmax totals, sums of squares) vectorise. Every
+#   kernel compiled without it (and ``nsz``), two interleaved rounds: W1 0.110
+#   and 0.127 s -> 0.143 and 0.177 s, W4 0.31 and 0.37 -> 0.43 and 0.43 s, W6
+#   0.028 and 0.041 -> 0.041 and 0.043 s; with no flag at all, W1 0.14 and
+#   0.17 s, W6 0.055 and 0.054 s. It is also what turned Adam's overflowing ``v`` into NaN (with
 #   ``nsz``, LLVM may rewrite ``b v + (1 - b) g^2`` as ``b (v - g^2) + g^2``,
 #   which is ``inf - inf`` once ``g^2`` overflows): kernels whose inputs can be
 #   infinite while IEEE arithmetic keeps the result finite compile with
@@ -33,10 +35,11 @@ FASTMATH_FLAGS = frozenset({"nsz", "arcp", "contract", "afn", "reassoc"})
 ORDERED_FASTMATH_FLAGS = FASTMATH_FLAGS - {"reassoc"}
 
 # ``math="ieee"``: only fused multiply-add, for the optimizer steps, whose
-# gradients may overflow (inf must stay inf, not become NaN). The rest bought
-# nothing there: Adam's step over 7,510 float64 entries ran at 3.8 ns per entry
-# with ``contract`` alone and 3.9 ns with every flag (float32: 4.5 and 4.4 ns;
-# the loop is bound by the square root and the division, not the reduction).
+# gradients may overflow (inf must stay inf, not become NaN). Their update
+# loops have no reduction, so they vectorise without the rest: fits with them
+# against every flag, interleaved, medians of 5: W1 0.126 vs 0.123 s in one
+# run, W2 1.28 vs 1.31 s, W6 0.030 vs 0.031 s (the L2 penalty became a
+# separate vectorised pass, see ``optimizer_step_inplace``).
 IEEE_FASTMATH_FLAGS = frozenset({"contract"})
 
 _MATH_POLICIES = {"fast": FASTMATH_FLAGS, "ordered": ORDERED_FASTMATH_FLAGS, "ieee": IEEE_FASTMATH_FLAGS}
