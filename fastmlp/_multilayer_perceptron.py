@@ -48,27 +48,41 @@ _STOCHASTIC_SOLVERS = ["sgd", "adam"]
 def _unchanged_on_error(estimator):
     """On any error inside, the estimator is restored as it was: attributes
     set by validation (n_features_in_, classes_, ...), and the arrays and
-    lists that training updates in place (weights, optimizer state, curves)."""
+    lists that training updates in place (weights, optimizer state, curves).
+
+    The arrays are saved into buffers the estimator keeps between calls (not
+    pickled): fresh copies cost partial_fit on one 128-row batch of a
+    784-512-512-10 network 29-37 ms instead of 11-12 ms, in page faults."""
     saved_state = dict(estimator.__dict__)
-    saved_arrays = [(array, array.copy()) for array in _arrays_updated_in_place(estimator)]
+    arrays = _arrays_updated_in_place(estimator)
+    backups = saved_state.get("_backups")
+    if backups is None or [(b.shape, b.dtype) for b in backups] != [(a.shape, a.dtype) for a in arrays]:
+        backups = [np.empty_like(a) for a in arrays]
+    for backup, array in zip(backups, arrays):
+        np.copyto(backup, array)
+    saved_state["_backups"] = backups
     saved_lists = [(value, list(value)) for value in saved_state.values() if isinstance(value, list)]
     try:
         yield
     except BaseException:
         estimator.__dict__.clear()
         estimator.__dict__.update(saved_state)
-        for array, values in saved_arrays:
-            array[...] = values
+        for array, backup in zip(arrays, backups):
+            np.copyto(array, backup)
         for value, items in saved_lists:
             value[:] = items
         raise
+    estimator._backups = backups
 
 
 def _arrays_updated_in_place(estimator):
     """The arrays a warm or incremental fit writes into (coefs_ and intercepts_
-    are views of ``_params``)."""
+    are views of ``_params``; the best weights are written with early stopping
+    only)."""
     state = estimator.__dict__
-    arrays = [state.get("_params"), state.get("_best_params")]
+    arrays = [state.get("_params")]
+    if estimator.early_stopping:
+        arrays.append(state.get("_best_params"))
     optimizer = state.get("_optimizer")
     if optimizer is not None:
         arrays += [optimizer.m, optimizer.v, optimizer.hyper]
@@ -240,7 +254,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         state = dict(super().__getstate__())
         # Views do not survive pickling: keep coefs_/intercepts_, drop the
         # buffer, and rebuild it on load.
-        for key in ("_params", "_param_views"):
+        for key in ("_params", "_param_views", "_backups"):
             state.pop(key, None)
         return state
 
@@ -462,8 +476,9 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                         progress[_backprop.STOP_ROW] = min(first_row + chunk_rows, n_samples)
                         accumulated_loss += train_epoch_inplace(*kernel_args, 0, team.n_threads, team.sync)
                         team.check()
-                    if not early_stopping:
-                        # Diverged: stop now rather than train on NaN to max_iter.
+                    if not early_stopping and not incremental:
+                        # Diverged: stop now rather than train on NaN to max_iter
+                        # (partial_fit's one epoch is checked at its end).
                         # (With early stopping, scikit-learn goes on and ends with
                         # the best weights seen, which are finite.)
                         _check_finite_weights(params)
