@@ -37,99 +37,19 @@ from ._backprop import (
     train_epoch_inplace,
 )
 from ._data import TrainingData, kernel_inputs
+from ._docstrings import COMMON_ATTRIBUTES_DOC, COMMON_PARAMETERS_DOC
+from ._safeguards import (
+    _check_finite_weights,
+    _rows_between_interrupt_checks,
+    _unchanged_on_error,
+    _validated_hidden_layer_sizes,
+    _writeable,
+)
 from ._layout import ParameterLayout, training_workspace_size
 from ._optimizers import make_optimizer_state
 from ._team import Team
 
 _STOCHASTIC_SOLVERS = ["sgd", "adam"]
-
-
-@contextlib.contextmanager
-def _unchanged_on_error(estimator):
-    """On any error inside, the estimator is restored as it was: attributes
-    set by validation (n_features_in_, classes_, ...), and the arrays and
-    lists that training updates in place (weights, optimizer state, curves).
-
-    The arrays are saved into buffers the estimator keeps between calls (not
-    pickled): fresh copies cost partial_fit on one 128-row batch of a
-    784-512-512-10 network 29-37 ms instead of 11-12 ms, in page faults."""
-    saved_state = dict(estimator.__dict__)
-    arrays = _arrays_updated_in_place(estimator)
-    backups = saved_state.get("_backups")
-    if backups is None or [(b.shape, b.dtype) for b in backups] != [(a.shape, a.dtype) for a in arrays]:
-        backups = [np.empty_like(a) for a in arrays]
-    for backup, array in zip(backups, arrays):
-        np.copyto(backup, array)
-    saved_state["_backups"] = backups
-    saved_lists = [(value, list(value)) for value in saved_state.values() if isinstance(value, list)]
-    try:
-        yield
-    except BaseException:
-        estimator.__dict__.clear()
-        estimator.__dict__.update(saved_state)
-        for array, backup in zip(arrays, backups):
-            np.copyto(array, backup)
-        for value, items in saved_lists:
-            value[:] = items
-        raise
-    estimator._backups = backups
-
-
-def _arrays_updated_in_place(estimator):
-    """The arrays a warm or incremental fit writes into (coefs_ and intercepts_
-    are views of ``_params``; the best weights are written with early stopping
-    only)."""
-    state = estimator.__dict__
-    arrays = [state.get("_params")]
-    if estimator.early_stopping:
-        arrays.append(state.get("_best_params"))
-    optimizer = state.get("_optimizer")
-    if optimizer is not None:
-        arrays += [optimizer.m, optimizer.v, optimizer.hyper]
-    return [a for a in arrays if isinstance(a, np.ndarray) and a.flags.writeable]
-
-
-def _validated_hidden_layer_sizes(hidden_layer_sizes):
-    """The hidden layer sizes as a list of ints, with scikit-learn's error for
-    sizes under 1 and a TypeError for sizes that are not integers (scikit-learn
-    raises a TypeError for those too, from deep inside its initialisation)."""
-    sizes = hidden_layer_sizes if hasattr(hidden_layer_sizes, "__iter__") else [hidden_layer_sizes]
-    sizes = list(sizes)
-    if any(isinstance(size, Real) and size <= 0 for size in sizes):
-        raise ValueError("hidden_layer_sizes must be > 0, got %s." % sizes)
-    for size in sizes:
-        if isinstance(size, (bool, np.bool_)) or not isinstance(size, Integral):
-            raise TypeError(f"hidden_layer_sizes must contain only integers, got {hidden_layer_sizes!r}.")
-    return [int(size) for size in sizes]
-
-
-def _check_finite_weights(params):
-    """scikit-learn's error for a fit that diverged (its message, raised as
-    soon as a weight is no longer finite: it never becomes finite again)."""
-    if not np.isfinite(params).all():
-        raise ValueError(
-            "Solver produced non-finite parameter weights. The input data may"
-            " contain large values and need to be preprocessed."
-        )
-
-
-# Ctrl-C is acted on between kernel calls: an epoch is trained in calls of
-# about this many flops of forward and backward GEMMs each (a few ms here), so
-# that an interrupt waits for at most that, whatever the epoch's size.
-INTERRUPT_CHECK_FLOPS = 2e8
-
-
-def _rows_between_interrupt_checks(layer_units, batch_size):
-    """Rows per kernel call: a whole number of batches, about
-    ``INTERRUPT_CHECK_FLOPS`` of work."""
-    flops_per_row = 6 * sum(a * b for a, b in zip(layer_units[:-1], layer_units[1:]))
-    return batch_size * max(1, int(INTERRUPT_CHECK_FLOPS // max(1, flops_per_row * batch_size)))
-
-
-def _writeable(array):
-    """``array``, or a copy of it where it is read-only (a model loaded with
-    ``joblib.load(mmap_mode="r")`` or memory-mapped into joblib's workers)."""
-    return array if array.flags.writeable else array.copy()
 
 
 class BaseMultilayerPerceptron(BaseEstimator, ABC):
@@ -660,140 +580,6 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         return tags
 
 
-_COMMON_PARAMETERS_DOC = """
-    hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
-        The ith element is the number of neurons in the ith hidden layer. An
-        empty tuple means no hidden layer (a linear or logistic model).
-
-    activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
-        Activation function for the hidden layers.
-
-    solver : {'lbfgs', 'sgd', 'adam'}, default='adam'
-        The solver for weight optimization: L-BFGS-B on the full-batch loss,
-        mini-batch SGD with momentum, or Adam.
-
-    alpha : float, default=0.0001
-        Strength of the L2 regularization term, divided by the sample size
-        (or the sum of sample weights) when added to the loss.
-
-    batch_size : int or 'auto', default='auto'
-        Size of minibatches for stochastic optimizers; 'auto' is
-        ``min(200, n_samples)``. Unused by 'lbfgs'.
-
-    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
-        Learning rate schedule for 'sgd': constant, ``learning_rate_init /
-        (t + 1) ** power_t`` after each epoch, or divided by 5 each time the
-        loss stops improving for ``n_iter_no_change`` epochs.
-
-    learning_rate_init : float, default=0.001
-        The initial learning rate ('sgd' and 'adam').
-
-    power_t : float, default=0.5
-        Exponent of the 'invscaling' schedule ('sgd').
-
-    max_iter : int, default=200
-        Maximum number of iterations: epochs for 'sgd' and 'adam', L-BFGS
-        iterations for 'lbfgs'.
-
-    shuffle : bool, default=True
-        Whether to shuffle samples in each epoch ('sgd' and 'adam').
-
-    random_state : int, RandomState instance or None, default=None
-        Determines weight initialization, the early-stopping split and batch
-        sampling, drawn in scikit-learn's order: the same value gives the same
-        model as scikit-learn's estimator, up to float rounding (which also
-        depends on how many cores the fit splits its batches across).
-
-    tol : float, default=1e-4
-        Tolerance for the optimization: training stops when the loss (or the
-        validation score) does not improve by ``tol`` for ``n_iter_no_change``
-        consecutive epochs.
-
-    verbose : bool, default=False
-        Whether to print progress messages (scikit-learn's format).
-
-    warm_start : bool, default=False
-        Reuse the solution of the previous call to fit as initialization.
-
-    momentum : float, default=0.9
-        Momentum for 'sgd', in [0, 1].
-
-    nesterovs_momentum : bool, default=True
-        Whether to use Nesterov's momentum ('sgd' with momentum > 0).
-
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training data (stratified for
-        single-output classification) and stop when its score stops
-        improving; the best weights are restored ('sgd' and 'adam').
-
-    validation_fraction : float, default=0.1
-        Proportion of training data set aside for early stopping.
-
-    beta_1 : float, default=0.9
-        Decay rate of Adam's first-moment estimates, in [0, 1).
-
-    beta_2 : float, default=0.999
-        Decay rate of Adam's second-moment estimates, in [0, 1).
-
-    epsilon : float, default=1e-8
-        Adam's numerical-stability term.
-
-    n_iter_no_change : int, default=10
-        Epochs without an improvement of ``tol`` before stopping
-        ('sgd' and 'adam').
-
-    max_fun : int, default=15000
-        Maximum number of loss evaluations ('lbfgs').
-"""
-
-_COMMON_ATTRIBUTES_DOC = """
-    loss_ : float
-        The current loss computed with the loss function.
-
-    best_loss_ : float or None
-        The minimum loss reached by the solver throughout fitting; None with
-        ``early_stopping=True``.
-
-    loss_curve_ : list of shape (`n_iter_`,)
-        The loss at the end of each epoch ('sgd' and 'adam').
-
-    validation_scores_ : list of shape (`n_iter_`,) or None
-        The score on the held-out validation set after each epoch, with
-        ``early_stopping=True``; None otherwise.
-
-    best_validation_score_ : float or None
-        The best validation score, with ``early_stopping=True``.
-
-    t_ : int
-        The number of training samples seen by the solver during fitting.
-
-    coefs_ : list of shape (n_layers - 1,)
-        The ith element is the weight matrix of layer i, (n_in, n_out).
-
-    intercepts_ : list of shape (n_layers - 1,)
-        The ith element is the bias vector of layer i + 1.
-
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`, when X has string column
-        names.
-
-    n_iter_ : int
-        The number of iterations the solver has run.
-
-    n_layers_ : int
-        Number of layers, input and output included.
-
-    n_outputs_ : int
-        Number of outputs.
-
-    out_activation_ : str
-        Name of the output activation function.
-"""
-
-
 class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
     __doc__ = (
         """Multi-layer Perceptron classifier, a drop-in for scikit-learn's.
@@ -805,14 +591,14 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
 
     Parameters
     ----------"""
-        + _COMMON_PARAMETERS_DOC
+        + COMMON_PARAMETERS_DOC
         + """
     Attributes
     ----------
     classes_ : ndarray or list of ndarray of shape (n_classes,)
         Class labels for each output.
 """
-        + _COMMON_ATTRIBUTES_DOC
+        + COMMON_ATTRIBUTES_DOC
         + """
     See Also
     --------
@@ -1047,11 +833,11 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
         Half squared error with an identity output, or half Poisson deviance
         with an exponential output (requires ``y >= 0``).
 """
-        + _COMMON_PARAMETERS_DOC
+        + COMMON_PARAMETERS_DOC
         + """
     Attributes
     ----------"""
-        + _COMMON_ATTRIBUTES_DOC
+        + COMMON_ATTRIBUTES_DOC
         + """
     See Also
     --------

@@ -18,6 +18,7 @@ from sklearn.datasets import make_classification
 
 from fastmlp import MLPClassifier, MLPRegressor
 from fastmlp import _multilayer_perceptron as mlp_module
+from fastmlp import _safeguards
 
 
 def _quiet(fit):
@@ -266,7 +267,7 @@ def test_ctrl_c_inside_an_epoch_keeps_weights_and_step_count_consistent(solver, 
     rng = np.random.RandomState(0)
     X, y = rng.randn(400, 5), rng.randn(400)
     params = dict(hidden_layer_sizes=(6,), batch_size=10, solver=solver, shuffle=False, random_state=0)
-    monkeypatch.setattr(mlp_module, "INTERRUPT_CHECK_FLOPS", 1.0)  # a kernel call per batch
+    monkeypatch.setattr(_safeguards, "INTERRUPT_CHECK_FLOPS", 1.0)  # a kernel call per batch
     real_epoch = mlp_module.train_epoch_inplace
     calls = []
 
@@ -289,5 +290,5 @@ def test_ctrl_c_inside_an_epoch_keeps_weights_and_step_count_consistent(solver, 
 
 
 def test_epochs_are_split_into_kernel_calls_by_work():
-    assert mlp_module._rows_between_interrupt_checks([64, 100, 10], 200) == 200 * 22
-    assert mlp_module._rows_between_interrupt_checks([784, 512, 512, 10], 128) == 128
+    assert _safeguards._rows_between_interrupt_checks([64, 100, 10], 200) == 200 * 22
+    assert _safeguards._rows_between_interrupt_checks([784, 512, 512, 10], 128) == 128

@@ -1,0 +1,134 @@
+"""The parameter and attribute sections shared by both estimators' docstrings."""
+
+COMMON_PARAMETERS_DOC = """
+    hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
+        The ith element is the number of neurons in the ith hidden layer. An
+        empty tuple means no hidden layer (a linear or logistic model).
+
+    activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
+        Activation function for the hidden layers.
+
+    solver : {'lbfgs', 'sgd', 'adam'}, default='adam'
+        The solver for weight optimization: L-BFGS-B on the full-batch loss,
+        mini-batch SGD with momentum, or Adam.
+
+    alpha : float, default=0.0001
+        Strength of the L2 regularization term, divided by the sample size
+        (or the sum of sample weights) when added to the loss.
+
+    batch_size : int or 'auto', default='auto'
+        Size of minibatches for stochastic optimizers; 'auto' is
+        ``min(200, n_samples)``. Unused by 'lbfgs'.
+
+    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
+        Learning rate schedule for 'sgd': constant, ``learning_rate_init /
+        (t + 1) ** power_t`` after each epoch, or divided by 5 each time the
+        loss stops improving for ``n_iter_no_change`` epochs.
+
+    learning_rate_init : float, default=0.001
+        The initial learning rate ('sgd' and 'adam').
+
+    power_t : float, default=0.5
+        Exponent of the 'invscaling' schedule ('sgd').
+
+    max_iter : int, default=200
+        Maximum number of iterations: epochs for 'sgd' and 'adam', L-BFGS
+        iterations for 'lbfgs'.
+
+    shuffle : bool, default=True
+        Whether to shuffle samples in each epoch ('sgd' and 'adam').
+
+    random_state : int, RandomState instance or None, default=None
+        Determines weight initialization, the early-stopping split and batch
+        sampling, drawn in scikit-learn's order: the same value gives the same
+        model as scikit-learn's estimator, up to float rounding (which also
+        depends on how many cores the fit splits its batches across).
+
+    tol : float, default=1e-4
+        Tolerance for the optimization: training stops when the loss (or the
+        validation score) does not improve by ``tol`` for ``n_iter_no_change``
+        consecutive epochs.
+
+    verbose : bool, default=False
+        Whether to print progress messages (scikit-learn's format).
+
+    warm_start : bool, default=False
+        Reuse the solution of the previous call to fit as initialization.
+
+    momentum : float, default=0.9
+        Momentum for 'sgd', in [0, 1].
+
+    nesterovs_momentum : bool, default=True
+        Whether to use Nesterov's momentum ('sgd' with momentum > 0).
+
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data (stratified for
+        single-output classification) and stop when its score stops
+        improving; the best weights are restored ('sgd' and 'adam').
+
+    validation_fraction : float, default=0.1
+        Proportion of training data set aside for early stopping.
+
+    beta_1 : float, default=0.9
+        Decay rate of Adam's first-moment estimates, in [0, 1).
+
+    beta_2 : float, default=0.999
+        Decay rate of Adam's second-moment estimates, in [0, 1).
+
+    epsilon : float, default=1e-8
+        Adam's numerical-stability term.
+
+    n_iter_no_change : int, default=10
+        Epochs without an improvement of ``tol`` before stopping
+        ('sgd' and 'adam').
+
+    max_fun : int, default=15000
+        Maximum number of loss evaluations ('lbfgs').
+"""
+
+COMMON_ATTRIBUTES_DOC = """
+    loss_ : float
+        The current loss computed with the loss function.
+
+    best_loss_ : float or None
+        The minimum loss reached by the solver throughout fitting; None with
+        ``early_stopping=True``.
+
+    loss_curve_ : list of shape (`n_iter_`,)
+        The loss at the end of each epoch ('sgd' and 'adam').
+
+    validation_scores_ : list of shape (`n_iter_`,) or None
+        The score on the held-out validation set after each epoch, with
+        ``early_stopping=True``; None otherwise.
+
+    best_validation_score_ : float or None
+        The best validation score, with ``early_stopping=True``.
+
+    t_ : int
+        The number of training samples seen by the solver during fitting.
+
+    coefs_ : list of shape (n_layers - 1,)
+        The ith element is the weight matrix of layer i, (n_in, n_out).
+
+    intercepts_ : list of shape (n_layers - 1,)
+        The ith element is the bias vector of layer i + 1.
+
+    n_features_in_ : int
+        Number of features seen during :term:`fit`.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`, when X has string column
+        names.
+
+    n_iter_ : int
+        The number of iterations the solver has run.
+
+    n_layers_ : int
+        Number of layers, input and output included.
+
+    n_outputs_ : int
+        Number of outputs.
+
+    out_activation_ : str
+        Name of the output activation function.
+"""
