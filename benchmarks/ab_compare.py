@@ -23,8 +23,9 @@ HERE = pathlib.Path(__file__).resolve().parent
 
 def child(workload):
     sys.path.insert(0, str(HERE / "benchmarks"))
-    import fastmlp
     from workloads import make_estimator, workload_data
+
+    import fastmlp
 
     X, y = workload_data(workload)
     with warnings.catch_warnings():

@@ -10,7 +10,7 @@ import numpy as np
 
 
 @contextlib.contextmanager
-def _unchanged_on_error(estimator):
+def unchanged_on_error(estimator):
     """On any error inside, the estimator is restored as it was: attributes
     set by validation (n_features_in_, classes_, ...), and the arrays and
     lists that training updates in place (weights, optimizer state, curves).
@@ -19,7 +19,7 @@ def _unchanged_on_error(estimator):
     pickled): fresh copies cost partial_fit on one 128-row batch of a
     784-512-512-10 network 29-37 ms instead of 11-12 ms, in page faults."""
     saved_state = dict(estimator.__dict__)
-    arrays = _arrays_updated_in_place(estimator)
+    arrays = arrays_updated_in_place(estimator)
     backups = saved_state.get("_backups")
     if backups is None or [(b.shape, b.dtype) for b in backups] != [(a.shape, a.dtype) for a in arrays]:
         backups = [np.empty_like(a) for a in arrays]
@@ -40,7 +40,7 @@ def _unchanged_on_error(estimator):
     estimator._backups = backups
 
 
-def _arrays_updated_in_place(estimator):
+def arrays_updated_in_place(estimator):
     """The arrays a warm or incremental fit writes into (coefs_ and intercepts_
     are views of ``_params``; the best weights are written with early stopping
     only)."""
@@ -54,7 +54,7 @@ def _arrays_updated_in_place(estimator):
     return [a for a in arrays if isinstance(a, np.ndarray) and a.flags.writeable]
 
 
-def _validated_hidden_layer_sizes(hidden_layer_sizes):
+def validated_hidden_layer_sizes(hidden_layer_sizes):
     """The hidden layer sizes as a list of ints, with scikit-learn's error for
     sizes under 1 and a TypeError for sizes that are not integers (scikit-learn
     raises a TypeError for those too, from deep inside its initialisation)."""
@@ -68,7 +68,7 @@ def _validated_hidden_layer_sizes(hidden_layer_sizes):
     return [int(size) for size in sizes]
 
 
-def _check_finite_weights(params):
+def check_finite_weights(params):
     """scikit-learn's error for a fit that diverged (its message, raised as
     soon as a weight is no longer finite: it never becomes finite again)."""
     if not np.isfinite(params).all():
@@ -84,14 +84,14 @@ def _check_finite_weights(params):
 INTERRUPT_CHECK_FLOPS = 2e8
 
 
-def _rows_between_interrupt_checks(layer_units, batch_size):
+def rows_between_interrupt_checks(layer_units, batch_size):
     """Rows per kernel call: a whole number of batches, about
     ``INTERRUPT_CHECK_FLOPS`` of work."""
     flops_per_row = 6 * sum(a * b for a, b in zip(layer_units[:-1], layer_units[1:]))
     return batch_size * max(1, int(INTERRUPT_CHECK_FLOPS // max(1, flops_per_row * batch_size)))
 
 
-def _writeable(array):
+def writeable_copy(array):
     """``array``, or a copy of it where it is read-only (a model loaded with
     ``joblib.load(mmap_mode="r")`` or memory-mapped into joblib's workers)."""
     return array if array.flags.writeable else array.copy()

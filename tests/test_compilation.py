@@ -9,7 +9,7 @@ import scipy.sparse as sp
 from sklearn.datasets import make_classification
 
 from fastmlp import MLPClassifier, MLPRegressor, _backprop, _config
-from fastmlp import _multilayer_perceptron as mlp_module
+from fastmlp import _solvers as solvers_module
 
 
 def test_one_specialisation_per_dtype_whatever_the_network():
@@ -44,13 +44,13 @@ def test_read_only_input_is_neither_copied_nor_written(monkeypatch):
     X.flags.writeable = False
     before = X.copy()
     seen = []
-    real_epoch = mlp_module.train_epoch_inplace
+    real_epoch = solvers_module.train_epoch_inplace
 
     def recording_epoch(*args):
         seen.append(np.shares_memory(args[0], X))
         return real_epoch(*args)
 
-    monkeypatch.setattr(mlp_module, "train_epoch_inplace", recording_epoch)
+    monkeypatch.setattr(solvers_module, "train_epoch_inplace", recording_epoch)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         MLPClassifier(max_iter=3, random_state=0).fit(X, y)

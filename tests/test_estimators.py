@@ -19,7 +19,7 @@ from sklearn.preprocessing import StandardScaler
 
 import fastmlp
 from fastmlp import MLPClassifier, MLPRegressor
-from fastmlp import _multilayer_perceptron as mlp_module
+from fastmlp import _solvers as solvers_module
 
 X_CLF, Y_CLF = make_classification(n_samples=200, n_features=8, n_informative=5, n_classes=3, random_state=0)
 X_REG, Y_REG = make_regression(n_samples=200, n_features=8, noise=1.0, random_state=0)
@@ -68,7 +68,7 @@ def test_convergence_warning_when_max_iter_is_reached():
 
 
 def test_keyboard_interrupt_stops_cleanly_and_keeps_weights(monkeypatch):
-    real_epoch = mlp_module.train_epoch_inplace
+    real_epoch = solvers_module.train_epoch_inplace
     calls = []
 
     def interrupted_on_third_epoch(*args):
@@ -77,11 +77,11 @@ def test_keyboard_interrupt_stops_cleanly_and_keeps_weights(monkeypatch):
             raise KeyboardInterrupt
         return real_epoch(*args)
 
-    monkeypatch.setattr(mlp_module, "train_epoch_inplace", interrupted_on_third_epoch)
+    monkeypatch.setattr(solvers_module, "train_epoch_inplace", interrupted_on_third_epoch)
     with pytest.warns(UserWarning, match="Training interrupted by user"):
         est = MLPClassifier(max_iter=50, random_state=0).fit(X_CLF, Y_CLF)
     assert est.n_iter_ == 2
-    monkeypatch.setattr(mlp_module, "train_epoch_inplace", real_epoch)
+    monkeypatch.setattr(solvers_module, "train_epoch_inplace", real_epoch)
     two_epochs = _fitted(max_iter=2, hidden_layer_sizes=(100,))
     for a, b in zip(_weights(est), _weights(two_epochs)):
         np.testing.assert_array_equal(a, b)

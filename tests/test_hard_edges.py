@@ -16,9 +16,8 @@ import scipy.sparse as sp
 import sklearn.neural_network as sk
 from sklearn.datasets import make_classification
 
-from fastmlp import MLPClassifier, MLPRegressor
-from fastmlp import _multilayer_perceptron as mlp_module
-from fastmlp import _safeguards
+from fastmlp import MLPClassifier, MLPRegressor, _safeguards
+from fastmlp import _solvers as solvers_module
 
 
 def _quiet(fit):
@@ -154,13 +153,13 @@ def test_adam_step_keeps_ieee_infinities(dtype):
 
 def _recording_epochs(monkeypatch):
     seen = []
-    real_epoch = mlp_module.train_epoch_inplace
+    real_epoch = solvers_module.train_epoch_inplace
 
     def recording_epoch(*args):
         seen.append(args)
         return real_epoch(*args)
 
-    monkeypatch.setattr(mlp_module, "train_epoch_inplace", recording_epoch)
+    monkeypatch.setattr(solvers_module, "train_epoch_inplace", recording_epoch)
     return seen
 
 
@@ -268,7 +267,7 @@ def test_ctrl_c_inside_an_epoch_keeps_weights_and_step_count_consistent(solver, 
     X, y = rng.randn(400, 5), rng.randn(400)
     params = dict(hidden_layer_sizes=(6,), batch_size=10, solver=solver, shuffle=False, random_state=0)
     monkeypatch.setattr(_safeguards, "INTERRUPT_CHECK_FLOPS", 1.0)  # a kernel call per batch
-    real_epoch = mlp_module.train_epoch_inplace
+    real_epoch = solvers_module.train_epoch_inplace
     calls = []
 
     def signalled_on_third_call(*args):
@@ -278,7 +277,7 @@ def test_ctrl_c_inside_an_epoch_keeps_weights_and_step_count_consistent(solver, 
             signal.raise_signal(signal.SIGINT)
         return loss
 
-    monkeypatch.setattr(mlp_module, "train_epoch_inplace", signalled_on_third_call)
+    monkeypatch.setattr(solvers_module, "train_epoch_inplace", signalled_on_third_call)
     with pytest.warns(UserWarning, match="Training interrupted by user"):
         est = MLPRegressor(max_iter=5, **params).fit(X, y)
     monkeypatch.undo()
@@ -290,5 +289,5 @@ def test_ctrl_c_inside_an_epoch_keeps_weights_and_step_count_consistent(solver, 
 
 
 def test_epochs_are_split_into_kernel_calls_by_work():
-    assert _safeguards._rows_between_interrupt_checks([64, 100, 10], 200) == 200 * 22
-    assert _safeguards._rows_between_interrupt_checks([784, 512, 512, 10], 128) == 128
+    assert _safeguards.rows_between_interrupt_checks([64, 100, 10], 200) == 200 * 22
+    assert _safeguards.rows_between_interrupt_checks([784, 512, 512, 10], 128) == 128

@@ -11,9 +11,9 @@ import sklearn.neural_network as sk
 from sklearn.datasets import make_classification
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from fastmlp import MLPClassifier, _threads
+from fastmlp import MLPClassifier, _base, _threads
+from fastmlp import _solvers as solvers_module
 from fastmlp._team import STOP, Team, barrier
-from fastmlp import _multilayer_perceptron as mlp_module
 
 
 def _scipy_blas_threads():
@@ -26,13 +26,13 @@ def _scipy_blas_threads():
 def seen_in_epochs(monkeypatch):
     """(BLAS threads, team size) observed at every epoch call of the fit's own thread."""
     seen = []
-    real_epoch = mlp_module.train_epoch_inplace
+    real_epoch = solvers_module.train_epoch_inplace
 
     def recording_epoch(*args):
         seen.append((_scipy_blas_threads(), args[-2]))
         return real_epoch(*args)
 
-    monkeypatch.setattr(mlp_module, "train_epoch_inplace", recording_epoch)
+    monkeypatch.setattr(solvers_module, "train_epoch_inplace", recording_epoch)
     return seen
 
 
@@ -157,13 +157,13 @@ def test_scoring_leaves_the_blas_limit_as_it_was(monkeypatch):
     model = _fit(X, y, hidden_layer_sizes=(100,))
     before = _scipy_blas_threads()
     seen = []
-    real_predict = mlp_module.predict_inplace
+    real_predict = _base.predict_inplace
 
     def recording_predict(*args):
         seen.append(_scipy_blas_threads())
         return real_predict(*args)
 
-    monkeypatch.setattr(mlp_module, "predict_inplace", recording_predict)
+    monkeypatch.setattr(_base, "predict_inplace", recording_predict)
     model.score(X, y)
     assert seen == [1]
     assert _scipy_blas_threads() == before

@@ -1,0 +1,223 @@
+"""The solvers' training loops: L-BFGS over the full-batch loss, and epochs of
+mini-batch SGD or Adam with scikit-learn's stopping rules.
+
+A mixin of ``BaseMultilayerPerceptron``: the loops read and write the
+estimator's attributes exactly as scikit-learn's ``_fit_lbfgs`` and
+``_fit_stochastic`` do, and hand every epoch to the fused kernel
+(``_backprop.train_epoch_inplace``) in calls of a few batches each.
+"""
+
+import warnings
+
+import numpy as np
+import scipy.optimize
+from sklearn.base import is_classifier
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils.fixes import _get_additional_lbfgs_options_dict
+from sklearn.utils.optimize import _check_optimize_result
+
+from . import _backprop, _threads
+from ._backprop import (
+    full_batch_loss_and_grad,
+    train_epoch_inplace,
+)
+from ._layout import training_workspace_size
+from ._optimizers import make_optimizer_state
+from ._safeguards import (
+    check_finite_weights,
+    rows_between_interrupt_checks,
+)
+from ._team import Team
+
+
+class SolverMixin:
+    """``_fit_lbfgs`` and ``_fit_stochastic`` of the estimators."""
+
+    def _fit_lbfgs(self, data, layer_units):
+        params = self._params
+        grads = np.empty_like(params)
+        n_samples = data.n_samples
+        blas_threads, n_threads = _threads.plan(layer_units, n_samples, data.is_sparse)
+        if data.transposed:
+            n_threads = 1  # the row blocks of a transposed X are not contiguous
+        part_grads = np.empty((n_threads if n_threads > 1 else 0, params.shape[0]), dtype=data.dtype)
+        rows_per_thread = -(-n_samples // n_threads)
+        workspace = np.empty(n_threads * rows_per_thread * 2 * sum(layer_units[1:]), dtype=data.dtype)
+        kernel_args = (
+            data.X, data.csr_arrays, data.Y, data.sample_weight, params, grads,
+            part_grads, np.zeros((n_threads, 8)), self._layout.layer_units, data.codes(self),
+            float(self.alpha), float(np.finfo(data.dtype).eps), workspace,
+        )  # fmt: skip
+        iprint = 1 if (self.verbose is True or self.verbose >= 1) else -1
+        with _threads.limits(blas_threads), Team(n_threads) as team:
+            team.start(_backprop.full_batch_loss_and_grad, kernel_args)
+
+            def loss_and_grad(packed):
+                params[:] = packed
+                loss = full_batch_loss_and_grad(*kernel_args, 0, team.n_threads, team.sync)
+                team.check()
+                return loss, grads.astype(np.float64)
+
+            opt_res = scipy.optimize.minimize(
+                loss_and_grad,
+                params.astype(np.float64),
+                method="L-BFGS-B",
+                jac=True,
+                options={
+                    "maxfun": self.max_fun,
+                    "maxiter": self.max_iter,
+                    "gtol": self.tol,
+                    **_get_additional_lbfgs_options_dict("iprint", iprint),
+                },
+            )
+        self.n_iter_ = _check_optimize_result("lbfgs", opt_res, self.max_iter)
+        self.loss_ = opt_res.fun
+        params[:] = opt_res.x
+
+    def _fit_stochastic(self, data, layer_units, incremental):
+        params = self._params
+        if not incremental or not hasattr(self, "_optimizer"):
+            self._optimizer = make_optimizer_state(self, params.shape[0], params.dtype)
+        optimizer = self._optimizer
+
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        early_stopping = self.early_stopping
+        n_total = data.Y.shape[0]
+        if early_stopping:
+            # The split scikit-learn draws for (X, y[, sample_weight]) depends
+            # only on the row count and the labels, so splitting row indices
+            # gives the same rows without copying X.
+            should_stratify = is_classifier(self) and self.n_outputs_ == 1
+            stratify = data.y if should_stratify else None
+            train_idx, val_idx = train_test_split(
+                np.arange(n_total),
+                random_state=self._random_state,
+                test_size=self.validation_fraction,
+                stratify=stratify,
+            )
+            if val_idx.shape[0] < 2:
+                raise ValueError(
+                    "The validation set is too small. Increase 'validation_fraction' "
+                    "or the size of your dataset."
+                )
+            X_val = data.rows_as_input(val_idx)
+            y_val = data.y[val_idx]
+            if is_classifier(self):
+                y_val = self._label_binarizer.inverse_transform(y_val)
+            sample_weight_val = data.sample_weight[val_idx] if data.use_weight else None
+        else:
+            train_idx = np.arange(n_total)
+            X_val = y_val = sample_weight_val = None
+
+        n_samples = train_idx.shape[0]
+        sample_idx = np.arange(n_samples, dtype=int)
+        if self.batch_size == "auto":
+            batch_size = min(200, n_samples)
+        else:
+            if self.batch_size > n_samples:
+                warnings.warn(
+                    "Got `batch_size` less than 1 or larger than sample size. It is going to be clipped"
+                )
+            batch_size = int(np.clip(self.batch_size, 1, n_samples))
+
+        blas_threads, n_threads = _threads.plan(layer_units, batch_size, data.is_sparse)
+        epoch_rows = np.empty(n_samples, dtype=np.int64)
+        progress = np.zeros(_backprop.N_PROGRESS)
+        chunk_rows = rows_between_interrupt_checks(layer_units, batch_size)
+        kernel_args = (
+            data.X, data.csr_arrays, data.Y, data.sample_weight, epoch_rows,
+            batch_size, params, np.empty_like(params),
+            np.empty((n_threads if n_threads > 1 else 0, params.shape[0]), dtype=params.dtype),
+            np.zeros((n_threads, 8)), (optimizer.m, optimizer.v, optimizer.hyper),
+            self._layout.layer_units, data.codes(self), float(self.alpha), float(np.finfo(params.dtype).eps),
+            np.empty(training_workspace_size(layer_units, batch_size, data.is_sparse, n_threads), dtype=params.dtype),
+            progress,
+        )  # fmt: skip
+
+        try:
+            with _threads.limits(blas_threads), Team(n_threads) as team:
+                team.start(_backprop.train_epoch_inplace, kernel_args)
+                self.n_iter_ = 0
+                for it in range(self.max_iter):
+                    if self.shuffle:
+                        # sklearn.utils.shuffle(sample_idx, random_state=rng) draws exactly
+                        # this; called directly it cost ~200 us per epoch (10% of W1's fit).
+                        permutation = np.arange(n_samples)
+                        self._random_state.shuffle(permutation)
+                        sample_idx = sample_idx[permutation]
+                    epoch_rows[:] = train_idx[sample_idx] if early_stopping else sample_idx
+                    accumulated_loss = 0.0
+                    for first_row in range(0, n_samples, chunk_rows):
+                        progress[_backprop.FIRST_ROW] = first_row
+                        progress[_backprop.STOP_ROW] = min(first_row + chunk_rows, n_samples)
+                        accumulated_loss += train_epoch_inplace(*kernel_args, 0, team.n_threads, team.sync)
+                        team.check()
+                    if not early_stopping and not incremental:
+                        # Diverged: stop now rather than train on NaN to max_iter
+                        # (partial_fit's one epoch is checked at its end).
+                        # (With early stopping, scikit-learn goes on and ends with
+                        # the best weights seen, which are finite.)
+                        check_finite_weights(params)
+                    self.n_iter_ += 1
+                    self.loss_ = accumulated_loss / n_samples
+                    self.t_ += n_samples
+                    self.loss_curve_.append(self.loss_)
+                    if self.verbose:
+                        print("Iteration %d, loss = %.8f" % (self.n_iter_, self.loss_))
+
+                    self._update_no_improvement_count(early_stopping, X_val, y_val, sample_weight_val)
+                    optimizer.iteration_ends(self.t_)
+
+                    if self._no_improvement_count > self.n_iter_no_change:
+                        if early_stopping:
+                            msg = (
+                                "Validation score did not improve more than "
+                                "tol=%f for %d consecutive epochs." % (self.tol, self.n_iter_no_change)
+                            )
+                        else:
+                            msg = (
+                                "Training loss did not improve more than tol=%f"
+                                " for %d consecutive epochs." % (self.tol, self.n_iter_no_change)
+                            )
+                        if optimizer.trigger_stopping(msg, self.verbose):
+                            break
+                        self._no_improvement_count = 0
+
+                    if incremental:
+                        break
+
+                    if self.n_iter_ == self.max_iter:
+                        warnings.warn(
+                            "Stochastic Optimizer: Maximum iterations (%d) "
+                            "reached and the optimization hasn't converged yet." % self.max_iter,
+                            ConvergenceWarning,
+                        )
+        except KeyboardInterrupt:
+            warnings.warn("Training interrupted by user.")
+
+        if early_stopping:
+            params[:] = self._best_params
+
+    def _update_no_improvement_count(self, early_stopping, X_val, y_val, sample_weight_val):
+        if early_stopping:
+            val_score = self._score(X_val, y_val, sample_weight=sample_weight_val)
+            self.validation_scores_.append(val_score)
+            if self.verbose:
+                print("Validation score: %f" % self.validation_scores_[-1])
+            last_valid_score = self.validation_scores_[-1]
+            if last_valid_score < (self.best_validation_score_ + self.tol):
+                self._no_improvement_count += 1
+            else:
+                self._no_improvement_count = 0
+            if last_valid_score > self.best_validation_score_:
+                self.best_validation_score_ = last_valid_score
+                self._best_params[:] = self._params
+        else:
+            if self.loss_curve_[-1] > self.best_loss_ - self.tol:
+                self._no_improvement_count += 1
+            else:
+                self._no_improvement_count = 0
+            if self.loss_curve_[-1] < self.best_loss_:
+                self.best_loss_ = self.loss_curve_[-1]
