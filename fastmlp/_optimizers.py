@@ -43,11 +43,14 @@ def _adam_range_inplace(params, grads, m, v, l2, lr_t, beta_1, beta_2, eps, g_ma
     """Adam on every entry of these (equal-length) arrays with gradient
     ``grads + l2 * params``.
 
-    A gradient entry that overflowed to +-inf counts as +-``g_max`` (the
-    dtype's largest finite value): Adam's step depends only on the gradients'
-    signs and relative sizes, so it stays finite, where ``inf / sqrt(inf)``
-    would be NaN. (scikit-learn's float32 fits with float64 targets compute
-    their gradients in float64 and do not overflow there.) NaN stays NaN."""
+    In float32, a gradient entry that overflowed to +-inf counts as
+    +-``g_max`` (float32's largest value): scikit-learn computes a float32
+    regressor's gradients in float64 (its float64 targets promote them), where
+    they are finite, and Adam's step depends only on the gradients' signs and
+    relative sizes, so the step stays finite as scikit-learn's does, where
+    ``inf / sqrt(inf)`` would be NaN. In float64 ``g_max`` is inf: an infinite
+    gradient gives NaN and scikit-learn's "non-finite parameter weights" error,
+    as in scikit-learn. NaN stays NaN."""
     for j in range(params.shape[0]):
         g = grads[j] + l2 * params[j]
         g = g_max if g > g_max else (-g_max if g < -g_max else g)
@@ -103,6 +106,8 @@ def optimizer_step_inplace(params, grads, m, v, hyper, n_coefs, l2, lo, hi, t):
     beta_2 = hyper[BETA_2]
     eps = hyper[EPSILON]
     g_max = np.finfo(params.dtype).max
+    if g_max > 1e300:  # float64: no saturation (see _adam_range_inplace)
+        g_max = np.inf
     _adam_range_inplace(params[lo:mid], grads[lo:mid], m[lo:mid], v[lo:mid], l2, lr_t, beta_1, beta_2, eps, g_max)
     _adam_range_inplace(params[mid:hi], grads[mid:hi], m[mid:hi], v[mid:hi], 0.0, lr_t, beta_1, beta_2, eps, g_max)
     return _sum_of_squares(params[lo:mid])

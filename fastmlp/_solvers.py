@@ -7,6 +7,7 @@ estimator's attributes exactly as scikit-learn's ``_fit_lbfgs`` and
 (``_backprop.train_epoch_inplace``) in calls of a few batches each.
 """
 
+import math
 import warnings
 
 import numpy as np
@@ -154,11 +155,15 @@ class SolverMixin:
                         progress[_backprop.STOP_ROW] = min(first_row + chunk_rows, n_samples)
                         accumulated_loss += train_epoch_inplace(*kernel_args, 0, team.n_threads, team.sync)
                         team.check()
-                    if not early_stopping and not incremental:
-                        # Diverged: stop now rather than train on NaN to max_iter
-                        # (partial_fit's one epoch is checked at its end).
-                        # (With early stopping, scikit-learn goes on and ends with
-                        # the best weights seen, which are finite.)
+                    if not (early_stopping or incremental or math.isfinite(accumulated_loss)):
+                        # Diverged: stop now rather than train on NaN to max_iter.
+                        # Non-finite weights make the loss non-finite (NaN
+                        # propagates through relu too), so the loss is checked
+                        # first: checking the weights every epoch cost W1 5-9%
+                        # (interleaved fits, medians of 9-11). partial_fit's one
+                        # epoch is checked at its end; with early stopping,
+                        # scikit-learn goes on and ends with the best weights
+                        # seen, which are finite.
                         check_finite_weights(params)
                     self.n_iter_ += 1
                     self.loss_ = accumulated_loss / n_samples
