@@ -212,7 +212,8 @@ class BaseMultilayerPerceptron(SolverMixin, BaseEstimator, ABC):
     def _fit(self, X, y, sample_weight=None, incremental=False):
         # Whatever fails (bad input, a diverging fit, a worker thread), the
         # estimator keeps the weights and state it had before the call.
-        with unchanged_on_error(self):
+        continues = "coefs_" in self.__dict__ and (self.warm_start or incremental)
+        with unchanged_on_error(self, trains_in_place=continues):
             data, layer_units, first_pass = self._prepare_fit(X, y, sample_weight, incremental)
 
             self._random_state = check_random_state(self.random_state)

@@ -10,22 +10,26 @@ import numpy as np
 
 
 @contextlib.contextmanager
-def unchanged_on_error(estimator):
+def unchanged_on_error(estimator, trains_in_place=False):
     """On any error inside, the estimator is restored as it was: attributes
-    set by validation (n_features_in_, classes_, ...), and the arrays and
-    lists that training updates in place (weights, optimizer state, curves).
+    set by validation (n_features_in_, classes_, ...), and, where the block
+    ``trains_in_place`` (continues training the current model), the arrays
+    and lists that training updates in place (weights, optimizer state,
+    curves). A fit from scratch makes new arrays and leaves the old ones as
+    they were, so restoring the attributes restores the model.
 
     The arrays are saved into buffers the estimator keeps between calls (not
     pickled): fresh copies cost partial_fit on one 128-row batch of a
     784-512-512-10 network 29-37 ms instead of 11-12 ms, in page faults."""
     saved_state = dict(estimator.__dict__)
-    arrays = arrays_updated_in_place(estimator)
+    arrays = arrays_updated_in_place(estimator) if trains_in_place else []
     backups = saved_state.get("_backups")
     if backups is None or [(b.shape, b.dtype) for b in backups] != [(a.shape, a.dtype) for a in arrays]:
         backups = [np.empty_like(a) for a in arrays]
     for backup, array in zip(backups, arrays):
         np.copyto(backup, array)
-    saved_state["_backups"] = backups
+    if arrays:
+        saved_state["_backups"] = backups
     saved_lists = [(value, list(value)) for value in saved_state.values() if isinstance(value, list)]
     try:
         yield
@@ -37,7 +41,8 @@ def unchanged_on_error(estimator):
         for value, items in saved_lists:
             value[:] = items
         raise
-    estimator._backups = backups
+    if arrays:
+        estimator._backups = backups
 
 
 def arrays_updated_in_place(estimator):

@@ -90,15 +90,16 @@ def test_a_zero_weight_batch_takes_no_step(solver):
         assert skipped._optimizer.t == without._optimizer.t == 3 * 7
 
 
+@pytest.mark.parametrize("warm_start", [True, False])
 @pytest.mark.parametrize("solver", ["sgd", "adam"])
-def test_a_diverging_warm_fit_raises_and_keeps_the_model(solver):
+def test_a_diverging_fit_raises_and_keeps_the_model(solver, warm_start):
     rng = np.random.RandomState(0)
     X, y = rng.randn(100, 4), rng.randn(100)
     params = dict(hidden_layer_sizes=(5,), solver=solver, max_iter=5, random_state=0)
     est = _quiet(lambda: MLPRegressor(**params).fit(X, y))
     before = _state(est)
     curve = list(getattr(est, "loss_curve_", []))
-    est.set_params(warm_start=True, learning_rate_init=1e6, max_iter=50)
+    est.set_params(warm_start=warm_start, learning_rate_init=1e6, max_iter=50)
     with pytest.raises(ValueError, match="Solver produced non-finite parameter weights"):
         _quiet(lambda: est.fit(X * 1e200, y * 1e200))
     _assert_same(before, _state(est))
