@@ -53,3 +53,39 @@ class EstimatorPredict:
 
     def time_predict_proba(self, library, dtype, rows):
         self.model.predict_proba(self.X)
+
+
+def _as_layout(X, layout):
+    if layout == "fortran":
+        return np.asfortranarray(X)
+    if layout == "pandas":
+        import pandas as pd
+
+        return pd.DataFrame(np.asfortranarray(X))
+    if layout == "csr_int32":
+        import scipy.sparse as sp
+
+        return sp.csr_matrix(np.where(np.abs(X) > 1.0, X, 0))  # SciPy's own int32 indices
+    return X
+
+
+class InputLayouts:
+    """fit on the same data in four layouts: time and peak memory (a copy of the
+    input shows in both), next to scikit-learn."""
+
+    param_names = ["library", "layout"]
+    params = (["fastmlp", "sklearn"], ["C", "fortran", "pandas", "csr_int32"])
+    timeout = 300
+
+    def setup(self, library, layout):
+        X, self.y = classification_data("medium", "float32")
+        self.X = _as_layout(X, layout)
+        self.estimator_class = LIBRARIES[library].MLPClassifier
+        self.fit_params = dict(FIT_PARAMS, max_iter=2)
+        quiet(self.estimator_class(**dict(self.fit_params, max_iter=1)).fit, self.X[:300], self.y[:300])
+
+    def time_fit(self, library, layout):
+        quiet(self.estimator_class(**self.fit_params).fit, self.X, self.y)
+
+    def peakmem_fit(self, library, layout):
+        quiet(self.estimator_class(**self.fit_params).fit, self.X, self.y)
