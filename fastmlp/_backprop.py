@@ -330,6 +330,11 @@ def train_epoch_inplace(
         stop_row = np.int64(progress[STOP_ROW])
         first_step = opt_hyper[STEP]
         penalty = sum_of_squared_weights(params, n_coefs) if first_row == 0 else progress[PENALTY]
+        # Every thread has read the call's progress before any returns: a call
+        # whose batches are all skipped passes no other barrier, and the
+        # caller writes the next call's rows as soon as thread 0 returns.
+        if not barrier(sync, n_threads):
+            return 0.0
         accumulated_loss = 0.0
         n_batches = 0
         for start in range(first_row, stop_row, batch_size):

@@ -239,6 +239,11 @@ class BaseMultilayerPerceptron(SolverMixin, BaseEstimator, ABC):
         X, y = self._validate_input(X, y, incremental, reset=first_pass)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X)
+            if self.solver == "lbfgs" and sample_weight.sum() == 0:
+                # L-BFGS divides the loss by this sum (scikit-learn: ZeroDivisionError)
+                raise ValueError(
+                    "The sample weights sum to zero: the loss, a weighted mean over the samples, is undefined."
+                )
         if y.ndim == 1:
             y = y.reshape((-1, 1))
         layer_units = [X.shape[1]] + hidden_layer_sizes + [y.shape[1]]

@@ -211,6 +211,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         self : object
             Trained MLP model.
         """
+        # one rollback for both steps: a failed first call leaves no classes_
         with unchanged_on_error(self):
             if _check_partial_fit_first_call(self, classes):
                 self._label_binarizer = LabelBinarizer()
@@ -218,7 +219,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
                     self._label_binarizer.fit(y)
                 else:
                     self._label_binarizer.fit(classes)
-        return self._fit(X, y, sample_weight=sample_weight, incremental=True)
+            return self._fit(X, y, sample_weight=sample_weight, incremental=True)
 
     def predict_log_proba(self, X):
         """Return the log of probability estimates.

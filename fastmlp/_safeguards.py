@@ -31,11 +31,17 @@ def unchanged_on_error(estimator, trains_in_place=False):
     if arrays:
         saved_state["_backups"] = backups
     saved_lists = [(value, list(value)) for value in saved_state.values() if isinstance(value, list)]
+    # copy on write rebinds the optimizer state's arrays (make_writeable)
+    optimizer = saved_state.get("_optimizer")
+    saved_optimizer = dict(vars(optimizer)) if optimizer is not None else None
     try:
         yield
     except BaseException:
         estimator.__dict__.clear()
         estimator.__dict__.update(saved_state)
+        if optimizer is not None:
+            vars(optimizer).clear()
+            vars(optimizer).update(saved_optimizer)
         for array, backup in zip(arrays, backups):
             np.copyto(array, backup)
         for value, items in saved_lists:

@@ -90,6 +90,29 @@ def test_a_zero_weight_batch_takes_no_step(solver):
         assert skipped._optimizer.t == without._optimizer.t == 3 * 7
 
 
+def test_a_team_skipping_whole_kernel_calls_trains_the_one_thread_model(monkeypatch):
+    """Zero-weight rows spanning whole kernel calls (one batch per call): the
+    team's threads must agree on every call's rows (they once raced there)."""
+    from fastmlp import _threads
+
+    rng = np.random.RandomState(0)
+    X, y = rng.randn(300, 8), rng.randn(300)
+    sw = rng.uniform(0.5, 2, 300)
+    sw[60:200] = 0
+    params = dict(hidden_layer_sizes=(40,), batch_size=20, shuffle=False, max_iter=4, random_state=0,
+                  tol=0, n_iter_no_change=100)  # fmt: skip
+    monkeypatch.setattr(_safeguards, "INTERRUPT_CHECK_FLOPS", 1.0)
+    fits = {}
+    for n_threads in (1, 2, 2, 2):
+        monkeypatch.setattr(_threads, "plan", lambda *args, n=n_threads: (1, n))
+        est = _quiet(lambda: MLPRegressor(**params).fit(X, y, sample_weight=sw))
+        fits.setdefault(n_threads, []).append(_state(est))
+    for state in fits[2][1:]:
+        _assert_same(fits[2][0], state)  # deterministic
+    for a, b in zip(fits[2][0], fits[1][0]):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-13)
+
+
 @pytest.mark.parametrize("warm_start", [True, False])
 @pytest.mark.parametrize("solver", ["sgd", "adam"])
 def test_a_diverging_fit_raises_and_keeps_the_model(solver, warm_start):
@@ -250,6 +273,33 @@ def test_memory_mapped_model_continues_training(params, tmp_path):
     _assert_same(_state(loaded), _state(in_memory))
     reloaded = joblib.load(path, mmap_mode="r")  # the file itself was not written
     _assert_same(_state(reloaded), _state(joblib.load(path)))
+
+
+def test_a_failed_call_on_a_memory_mapped_model_keeps_its_state(tmp_path):
+    rng = np.random.RandomState(0)
+    X, y = rng.randn(100, 4), rng.randn(100)
+    est = _quiet(lambda: MLPRegressor(hidden_layer_sizes=(300,), max_iter=3, random_state=0).fit(X, y))
+    joblib.dump(est, tmp_path / "model.joblib")
+    loaded = joblib.load(tmp_path / "model.joblib", mmap_mode="r")
+    assert not loaded._optimizer.m.flags.writeable
+    before = _state(loaded)
+    loaded.set_params(learning_rate_init=1e6)
+    with pytest.raises(ValueError, match="non-finite parameter weights"):
+        _quiet(lambda: loaded.partial_fit(X * 1e200, y * 1e200))
+    _assert_same(before, _state(loaded))
+    loaded.set_params(learning_rate_init=1e-3)
+    loaded.partial_fit(X, y)  # and it trains on
+    in_memory = joblib.load(tmp_path / "model.joblib").partial_fit(X, y)
+    _assert_same(_state(loaded), _state(in_memory))
+
+
+def test_a_failed_first_partial_fit_leaves_no_classes():
+    est = MLPClassifier()
+    with pytest.raises(ValueError):
+        est.partial_fit(np.full((4, 2), np.nan), [0, 1, 0, 1], classes=[0, 1])
+    assert not hasattr(est, "classes_") and not hasattr(est, "_label_binarizer")
+    est.partial_fit(X_F, Y_F, classes=[0, 1, 2])  # other classes: no leftover from the failed call
+    assert list(est.classes_) == [0, 1, 2]
 
 
 # -- 5. fractional layer sizes ------------------------------------------------------------
