@@ -10,15 +10,16 @@ seconds of each and their ratio. The workloads are those of compare.py.
 
 import argparse
 import json
-import os
 import pathlib
 import statistics
-import subprocess
 import sys
 import time
 import warnings
 
 HERE = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from checkouts import checkout_path, run_child  # noqa: E402
 
 
 def child(workload):
@@ -35,25 +36,19 @@ def child(workload):
         start = time.perf_counter()
         est.fit(X, y)
         seconds = time.perf_counter() - start
-    print(json.dumps({"seconds": seconds, "file": fastmlp.__file__}))
+    print(json.dumps({"seconds": seconds, "fastmlp": fastmlp.__file__}))
 
 
 def fit_time(checkout, workload):
-    env = dict(os.environ, PYTHONPATH=str(pathlib.Path(checkout).resolve()))
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", workload], env=env, capture_output=True, text=True, check=True, cwd="/"
-    )
-    result = json.loads(out.stdout.strip().splitlines()[-1])
-    assert result["file"].startswith(str(pathlib.Path(checkout).resolve())), result["file"]
-    return result["seconds"]
+    return run_child(__file__, ["--child", workload], checkout)["seconds"]
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--old", help="the checkout to compare against (required)")
-    parser.add_argument("--new", default=str(HERE.parent))
-    parser.add_argument("--workloads", default="W1,W2,W6")
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--new", default=str(HERE.parent), help="the checkout to measure (default: this one)")
+    parser.add_argument("--workloads", default="W1,W2,W6", help="comma-separated names from compare.py")
+    parser.add_argument("--repeats", type=int, default=5, help="fits per checkout and workload")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -61,6 +56,7 @@ def main():
         return
     if not args.old:
         parser.error("--old is required")
+    checkout_path(args.old), checkout_path(args.new)
     for workload in args.workloads.split(","):
         times = {"old": [], "new": []}
         for _ in range(args.repeats):

@@ -12,12 +12,14 @@ of the input shows as its size).
 
 import argparse
 import json
-import os
 import pathlib
-import subprocess
 import sys
 import tracemalloc
 import warnings
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+
+from checkouts import run_child  # noqa: E402
 
 LAYOUTS = ("C", "F", "pandas", "CSR int32")
 N_ROWS = 400_000
@@ -46,6 +48,8 @@ def make_input(layout):
 
 
 def child(library, layout):
+    import fastmlp  # noqa: F401 - the parent checks which checkout it came from
+
     if library == "fastmlp":
         from fastmlp import MLPClassifier
     else:
@@ -59,21 +63,17 @@ def child(library, layout):
         MLPClassifier(**params).fit(X, y)
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-    print(json.dumps({"peak": peak, "input": nbytes}))
+    print(json.dumps({"peak": peak, "input": nbytes, "fastmlp": sys.modules["fastmlp"].__file__}))
 
 
 def measure(checkout, library, layout):
-    env = dict(os.environ, PYTHONPATH=str(pathlib.Path(checkout).resolve()))
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", library, layout], env=env, capture_output=True, text=True,
-        check=True, cwd="/",
-    )  # fmt: skip
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_child(__file__, ["--child", library, layout], checkout)
 
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--checkout", default=str(pathlib.Path(__file__).resolve().parent.parent))
+    parser.add_argument("--checkout", default=str(pathlib.Path(__file__).resolve().parent.parent),
+                        help="the fastmlp checkout to measure (default: this one)")  # fmt: skip
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:

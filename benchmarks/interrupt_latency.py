@@ -15,11 +15,14 @@ import json
 import os
 import signal
 import statistics
-import subprocess
 import sys
 import threading
 import time
 import warnings
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from checkouts import run_child  # noqa: E402
 
 
 def child(delay):
@@ -46,27 +49,25 @@ def child(delay):
         est = MLPRegressor(**params).fit(X, y)
         end = time.perf_counter()
     assert sent and est.n_iter_ == 0, "the epoch ended before the interrupt"
-    print(json.dumps({"latency": end - sent[0], "sent_after": sent[0] - start, "fit_seconds": end - start}))
+    print(json.dumps({"latency": end - sent[0], "sent_after": sent[0] - start, "fit_seconds": end - start,
+                      "fastmlp": sys.modules["fastmlp"].__file__}))  # fmt: skip
 
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--checkout", default=os.path.join(os.path.dirname(__file__), ".."))
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--delay", type=float, default=0.3)
+    parser.add_argument("--checkout", default=os.path.join(os.path.dirname(__file__), ".."),
+                        help="the fastmlp checkout to measure (default: this one)")
+    parser.add_argument("--repeats", type=int, default=5, help="fits, each in a fresh process")
+    parser.add_argument("--delay", type=float, default=0.3, help="seconds into the fit before SIGINT")  # fmt: skip
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.delay)
         return
-    env = dict(os.environ, PYTHONPATH=os.path.abspath(args.checkout))
     latencies = []
     for _ in range(args.repeats):
-        out = subprocess.run(
-            [sys.executable, __file__, "--child", "--delay", str(args.delay)],
-            env=env, capture_output=True, text=True, check=True, cwd="/",
-        )  # fmt: skip
-        latencies.append(json.loads(out.stdout.strip().splitlines()[-1])["latency"])
+        result = run_child(__file__, ["--child", "--delay", str(args.delay)], args.checkout)
+        latencies.append(result["latency"])
     print(f"{os.path.abspath(args.checkout)}: median {statistics.median(latencies) * 1e3:.1f} ms "
           f"over {args.repeats} runs: " + ", ".join(f"{t * 1e3:.1f}" for t in latencies))  # fmt: skip
 
