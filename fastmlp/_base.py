@@ -175,6 +175,11 @@ class BaseMultilayerPerceptron(SolverMixin, BaseEstimator, ABC):
 
     # -- fitting ----------------------------------------------------------------
 
+    def _label_weight(self, labels, incremental, sample_weight):
+        """Per-sample weights the estimator adds to ``sample_weight`` (the
+        classifier's ``class_weight``); None for none."""
+        return None
+
     def _loss_name(self):
         if self.loss == "log_loss" and self.out_activation_ == "logistic":
             return "binary_log_loss"
@@ -236,14 +241,17 @@ class BaseMultilayerPerceptron(SolverMixin, BaseEstimator, ABC):
         hidden_layer_sizes = validated_hidden_layer_sizes(self.hidden_layer_sizes)
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
 
-        X, y = self._validate_input(X, y, incremental, reset=first_pass)
+        X, y, labels = self._validate_input(X, y, incremental, reset=first_pass)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X)
-            if self.solver == "lbfgs" and sample_weight.sum() == 0:
-                # L-BFGS divides the loss by this sum (scikit-learn: ZeroDivisionError)
-                raise ValueError(
-                    "The sample weights sum to zero: the loss, a weighted mean over the samples, is undefined."
-                )
+        label_weight = self._label_weight(labels, incremental, sample_weight)
+        if label_weight is not None:  # class_weight, composing with sample_weight
+            sample_weight = label_weight if sample_weight is None else sample_weight * label_weight
+        if sample_weight is not None and self.solver == "lbfgs" and sample_weight.sum() == 0:
+            # L-BFGS divides the loss by this sum (scikit-learn: ZeroDivisionError)
+            raise ValueError(
+                "The sample weights sum to zero: the loss, a weighted mean over the samples, is undefined."
+            )
         if y.ndim == 1:
             y = y.reshape((-1, 1))
         layer_units = [X.shape[1]] + hidden_layer_sizes + [y.shape[1]]

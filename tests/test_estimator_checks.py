@@ -28,3 +28,25 @@ def test_both_estimators_are_discovered():
 @parametrize_with_checks([cls(max_iter=50) for cls in ESTIMATORS])
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
+
+
+# fastmlp's own options, set to non-defaults (scikit-learn's checks include
+# check_class_weight_classifiers once an estimator has class_weight)
+NON_DEFAULT_OPTIONS = [fastmlp.MLPClassifier(max_iter=50, class_weight="balanced")]
+
+
+def _expected_failures(estimator):
+    if estimator.get_params().get("class_weight") == "balanced":
+        reason = "partial_fit rejects class_weight='balanced', as SGDClassifier does"
+        partial_fit_checks = (
+            "check_fit_score_takes_y",
+            "check_estimators_partial_fit_n_features",
+            "check_n_features_in_after_fitting",
+        )
+        return {name: reason for name in partial_fit_checks}
+    return {}
+
+
+@parametrize_with_checks(NON_DEFAULT_OPTIONS, expected_failed_checks=_expected_failures)
+def test_sklearn_compatible_with_fastmlps_options(estimator, check):
+    check(estimator)
