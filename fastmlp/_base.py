@@ -26,7 +26,7 @@ from ._backprop import (
     predict_inplace,
 )
 from ._data import TrainingData, kernel_inputs
-from ._layout import ParameterLayout
+from ._layout import WEIGHT_INITS, ParameterLayout
 from ._safeguards import (
     check_finite_weights,
     unchanged_on_error,
@@ -68,6 +68,7 @@ class BaseMultilayerPerceptron(SolverMixin, BaseEstimator, ABC):
         "epsilon": [Interval(Real, 0, None, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "weight_init": [StrOptions(set(WEIGHT_INITS))],
     }
 
     @abstractmethod
@@ -199,7 +200,8 @@ class BaseMultilayerPerceptron(SolverMixin, BaseEstimator, ABC):
             self.out_activation_ = "logistic"
 
         layout = ParameterLayout(layer_units)
-        self._set_flat_params(layout.initialize(self.activation, self._random_state, dtype), layout)
+        params = layout.initialize(self.activation, self._random_state, dtype, self.weight_init)
+        self._set_flat_params(params, layout)
         self._best_params = self._params.copy()
 
         if self.solver in _STOCHASTIC_SOLVERS:

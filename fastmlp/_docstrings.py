@@ -132,3 +132,19 @@ COMMON_ATTRIBUTES_DOC = """
     out_activation_ : str
         Name of the output activation function.
 """
+
+WEIGHT_INIT_DOC = """
+    weight_init : {'glorot_uniform', 'glorot_normal', 'he_uniform', 'he_normal', 'lecun_normal'}, default='glorot_uniform'
+        How the initial weights are drawn from ``random_state``, per layer of
+        ``fan_in`` inputs and ``fan_out`` units. ``'glorot_uniform'`` is
+        scikit-learn's draw (the same ``random_state`` gives its weights):
+        weights and biases from ``U(-b, b)`` with ``b = sqrt(6 / (fan_in +
+        fan_out))``, or ``sqrt(2 / ...)`` for logistic units. The others start
+        every bias at 0 and draw the weights from ``N(0, sqrt(2 / (fan_in +
+        fan_out)))`` (glorot_normal), ``U(-sqrt(6 / fan_in), sqrt(6 / fan_in))``
+        (he_uniform), ``N(0, sqrt(2 / fan_in))`` (he_normal, for relu units)
+        or ``N(0, sqrt(1 / fan_in))`` (lecun_normal).
+
+        .. versionadded:: fastmlp 0.2
+           fastmlp's own: scikit-learn's MLP always draws glorot_uniform.
+"""

@@ -56,23 +56,56 @@ class ParameterLayout:
             view[...] = value
         return buffer
 
-    def initialize(self, activation, random_state, dtype):
-        """Glorot-uniform weights, drawn exactly as scikit-learn draws them.
+    def initialize(self, activation, random_state, dtype, weight_init="glorot_uniform"):
+        """Initial weights by the scheme ``weight_init`` (``WEIGHT_INITS``),
+        layer by layer, drawn in float64 from ``random_state`` and then cast.
 
-        Per layer, first ``W`` of shape (fan_in, fan_out) then ``b``, both from
-        ``U(-bound, bound)`` with ``bound = sqrt(factor / (fan_in + fan_out))``,
-        ``factor`` 2 for logistic units and 6 otherwise, drawn in float64 and
-        then cast, so that the same ``random_state`` gives the same weights.
+        The default, ``"glorot_uniform"``, is scikit-learn's draw, in its
+        order: the same ``random_state`` gives scikit-learn's weights.
         """
-        factor = 2.0 if activation == "logistic" else 6.0
+        draw = WEIGHT_INITS[weight_init]
         buffer = np.empty(self.size, dtype=dtype)
         coefs, intercepts = self.views(buffer)
         for W, b in zip(coefs, intercepts):
-            fan_in, fan_out = W.shape
-            bound = np.sqrt(factor / (fan_in + fan_out))
-            W[...] = random_state.uniform(-bound, bound, (fan_in, fan_out))
-            b[...] = random_state.uniform(-bound, bound, fan_out)
+            W[...], b[...] = draw(random_state, *W.shape, activation)
         return buffer
+
+
+def _glorot_uniform(random_state, fan_in, fan_out, activation):
+    """scikit-learn's: W, then b, from ``U(-bound, bound)`` with ``bound =
+    sqrt(factor / (fan_in + fan_out))``, ``factor`` 2 for logistic units and
+    6 otherwise."""
+    factor = 2.0 if activation == "logistic" else 6.0
+    bound = np.sqrt(factor / (fan_in + fan_out))
+    return random_state.uniform(-bound, bound, (fan_in, fan_out)), random_state.uniform(-bound, bound, fan_out)
+
+
+def _zero_bias(draw_weights):
+    """A scheme drawing W by ``draw_weights(random_state, fan_in, fan_out)``
+    and starting every bias at 0 (Keras' and PyTorch's convention)."""
+
+    def draw(random_state, fan_in, fan_out, activation):
+        return draw_weights(random_state, fan_in, fan_out), np.zeros(fan_out)
+
+    return draw
+
+
+def _normal(std):
+    return lambda rng, fan_in, fan_out: rng.normal(0.0, std(fan_in, fan_out), (fan_in, fan_out))
+
+
+def _uniform(bound):
+    return lambda rng, fan_in, fan_out: rng.uniform(-bound(fan_in, fan_out), bound(fan_in, fan_out), (fan_in, fan_out))
+
+
+#: name -> draw(random_state, fan_in, fan_out, activation) -> (W, b)
+WEIGHT_INITS = {
+    "glorot_uniform": _glorot_uniform,
+    "glorot_normal": _zero_bias(_normal(lambda fan_in, fan_out: np.sqrt(2.0 / (fan_in + fan_out)))),
+    "he_uniform": _zero_bias(_uniform(lambda fan_in, fan_out: np.sqrt(6.0 / fan_in))),
+    "he_normal": _zero_bias(_normal(lambda fan_in, fan_out: np.sqrt(2.0 / fan_in))),
+    "lecun_normal": _zero_bias(_normal(lambda fan_in, fan_out: np.sqrt(1.0 / fan_in))),
+}
 
 
 def training_workspace_size(layer_units, batch_size, is_sparse, n_threads=1):

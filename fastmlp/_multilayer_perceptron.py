@@ -21,7 +21,7 @@ from sklearn.utils.multiclass import _check_partial_fit_first_call, type_of_targ
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import BaseMultilayerPerceptron
-from ._docstrings import COMMON_ATTRIBUTES_DOC, COMMON_PARAMETERS_DOC
+from ._docstrings import COMMON_ATTRIBUTES_DOC, COMMON_PARAMETERS_DOC, WEIGHT_INIT_DOC
 from ._safeguards import (
     unchanged_on_error,
 )
@@ -62,7 +62,9 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
 
         .. versionadded:: fastmlp 0.2
            fastmlp's own: scikit-learn's MLPClassifier has no class_weight.
-
+"""
+        + WEIGHT_INIT_DOC
+        + """
     Attributes
     ----------
     classes_ : ndarray or list of ndarray of shape (n_classes,)
@@ -130,8 +132,10 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         n_iter_no_change=10,
         max_fun=15000,
         class_weight=None,
+        weight_init="glorot_uniform",
     ):
         self.class_weight = class_weight
+        self.weight_init = weight_init
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
             activation=activation,
@@ -350,6 +354,7 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
         with an exponential output (requires ``y >= 0``).
 """
         + COMMON_PARAMETERS_DOC
+        + WEIGHT_INIT_DOC
         + """
     Attributes
     ----------"""
@@ -414,7 +419,9 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
         epsilon=1e-8,
         n_iter_no_change=10,
         max_fun=15000,
+        weight_init="glorot_uniform",
     ):
+        self.weight_init = weight_init
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
             activation=activation,

@@ -32,7 +32,11 @@ def test_sklearn_compatible_estimator(estimator, check):
 
 # fastmlp's own options, set to non-defaults (scikit-learn's checks include
 # check_class_weight_classifiers once an estimator has class_weight)
-NON_DEFAULT_OPTIONS = [fastmlp.MLPClassifier(max_iter=50, class_weight="balanced")]
+NON_DEFAULT_OPTIONS = [
+    fastmlp.MLPClassifier(max_iter=50, class_weight="balanced"),
+    fastmlp.MLPClassifier(max_iter=50, weight_init="he_normal"),
+    fastmlp.MLPRegressor(max_iter=50, weight_init="lecun_normal"),
+]
 
 
 def _expected_failures(estimator):
