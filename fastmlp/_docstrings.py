@@ -8,13 +8,21 @@ COMMON_PARAMETERS_DOC = """
     activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
         Activation function for the hidden layers.
 
-    solver : {'lbfgs', 'sgd', 'adam'}, default='adam'
+    solver : {'lbfgs', 'sgd', 'adam', 'adamw'}, default='adam'
         The solver for weight optimization: L-BFGS-B on the full-batch loss,
-        mini-batch SGD with momentum, or Adam.
+        mini-batch SGD with momentum, Adam, or AdamW (Adam with decoupled
+        weight decay, Loshchilov and Hutter; see ``alpha``).
+
+        .. versionadded:: fastmlp 0.2
+           ``'adamw'`` is fastmlp's own.
 
     alpha : float, default=0.0001
         Strength of the L2 regularization term, divided by the sample size
-        (or the sum of sample weights) when added to the loss.
+        (or the sum of sample weights) when added to the loss. With
+        ``solver='adamw'`` it is instead the decoupled weight decay: each step
+        first multiplies the weights (not the biases) by
+        ``1 - learning_rate_init * alpha``, whatever the sample size, and the
+        loss has no L2 term.
 
     batch_size : int or 'auto', default='auto'
         Size of minibatches for stochastic optimizers; 'auto' is
@@ -26,17 +34,17 @@ COMMON_PARAMETERS_DOC = """
         loss stops improving for ``n_iter_no_change`` epochs.
 
     learning_rate_init : float, default=0.001
-        The initial learning rate ('sgd' and 'adam').
+        The initial learning rate ('sgd', 'adam' and 'adamw').
 
     power_t : float, default=0.5
         Exponent of the 'invscaling' schedule ('sgd').
 
     max_iter : int, default=200
-        Maximum number of iterations: epochs for 'sgd' and 'adam', L-BFGS
-        iterations for 'lbfgs'.
+        Maximum number of iterations: epochs for 'sgd', 'adam' and 'adamw',
+        L-BFGS iterations for 'lbfgs'.
 
     shuffle : bool, default=True
-        Whether to shuffle samples in each epoch ('sgd' and 'adam').
+        Whether to shuffle samples in each epoch ('sgd', 'adam' and 'adamw').
 
     random_state : int, RandomState instance or None, default=None
         Determines weight initialization, the early-stopping split and batch
@@ -64,23 +72,23 @@ COMMON_PARAMETERS_DOC = """
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data (stratified for
         single-output classification) and stop when its score stops
-        improving; the best weights are restored ('sgd' and 'adam').
+        improving; the best weights are restored ('sgd', 'adam' and 'adamw').
 
     validation_fraction : float, default=0.1
         Proportion of training data set aside for early stopping.
 
     beta_1 : float, default=0.9
-        Decay rate of Adam's first-moment estimates, in [0, 1).
+        Decay rate of Adam's (and AdamW's) first-moment estimates, in [0, 1).
 
     beta_2 : float, default=0.999
-        Decay rate of Adam's second-moment estimates, in [0, 1).
+        Decay rate of Adam's (and AdamW's) second-moment estimates, in [0, 1).
 
     epsilon : float, default=1e-8
-        Adam's numerical-stability term.
+        Adam's (and AdamW's) numerical-stability term.
 
     n_iter_no_change : int, default=10
         Epochs without an improvement of ``tol`` before stopping
-        ('sgd' and 'adam').
+        ('sgd', 'adam' and 'adamw').
 
     max_fun : int, default=15000
         Maximum number of loss evaluations ('lbfgs').
@@ -95,7 +103,7 @@ COMMON_ATTRIBUTES_DOC = """
         ``early_stopping=True``.
 
     loss_curve_ : list of shape (`n_iter_`,)
-        The loss at the end of each epoch ('sgd' and 'adam').
+        The loss at the end of each epoch ('sgd', 'adam' and 'adamw').
 
     validation_scores_ : list of shape (`n_iter_`,) or None
         The score on the held-out validation set after each epoch, with

@@ -11,11 +11,12 @@ import numpy as np
 
 from ._config import kernel
 
-SGD, ADAM = 0, 1
+SGD, ADAM, ADAMW = 0, 1, 2
 
 # Slots of the ``hyper`` vector shared by the Python states and the kernel.
-CODE, LEARNING_RATE, MOMENTUM, NESTEROV, BETA_1, BETA_2, EPSILON, STEP, LEARNING_RATE_INIT = range(9)
-N_HYPER = 9
+# WEIGHT_DECAY: AdamW's decoupled decay coefficient (``alpha``).
+CODE, LEARNING_RATE, MOMENTUM, NESTEROV, BETA_1, BETA_2, EPSILON, STEP, LEARNING_RATE_INIT, WEIGHT_DECAY = range(10)
+N_HYPER = 10
 
 
 @kernel(math="ieee")
@@ -27,6 +28,13 @@ def _sgd_range_inplace(params, grads, m, l2, lr, mu, nesterov):
         velocity = mu * m[j] - lr * g
         m[j] = velocity
         params[j] = params[j] + (mu * velocity - lr * g if nesterov else velocity)
+
+
+@kernel(math="ieee")
+def _scale_inplace(values, factor):
+    """``values *= factor`` (AdamW's decoupled weight decay)."""
+    for j in range(values.shape[0]):
+        values[j] = factor * values[j]
 
 
 @kernel
@@ -80,6 +88,10 @@ def optimizer_step_inplace(params, grads, m, v, hyper, n_coefs, l2, lo, hi, t):
     Nesterov ``params += mu m - lr g``.
     Adam: ``m <- b1 m + (1 - b1) g``, ``v <- b2 v + (1 - b2) g^2``,
     ``lr_t = lr sqrt(1 - b2^t) / (1 - b1^t)``, ``params -= lr_t m / (sqrt(v) + eps)``.
+    AdamW (Loshchilov and Hutter): Adam with ``l2 = 0``, the weights (not the
+    biases) first decayed, ``W <- (1 - lr decay) W``, with ``decay`` the
+    ``WEIGHT_DECAY`` slot of ``hyper`` and ``lr`` the learning rate
+    (``LEARNING_RATE_INIT``).
 
     ``m`` and ``v`` are updated on the same range; ``hyper`` is only read (the
     epoch records the steps taken with :func:`record_steps`), so threads can
@@ -108,6 +120,8 @@ def optimizer_step_inplace(params, grads, m, v, hyper, n_coefs, l2, lo, hi, t):
     g_max = np.finfo(params.dtype).max
     if g_max > 1e300:  # float64: no saturation (see _adam_range_inplace)
         g_max = np.inf
+    if int(hyper[CODE]) == ADAMW:  # a pass of its own: Adam's loop stays as it was
+        _scale_inplace(params[lo:mid], 1.0 - hyper[LEARNING_RATE_INIT] * hyper[WEIGHT_DECAY])
     _adam_range_inplace(params[lo:mid], grads[lo:mid], m[lo:mid], v[lo:mid], l2, lr_t, beta_1, beta_2, eps, g_max)
     _adam_range_inplace(params[mid:hi], grads[mid:hi], m[mid:hi], v[mid:hi], 0.0, lr_t, beta_1, beta_2, eps, g_max)
     return _sum_of_squares(params[lo:mid])
@@ -116,7 +130,7 @@ def optimizer_step_inplace(params, grads, m, v, hyper, n_coefs, l2, lo, hi, t):
 @kernel
 def record_steps(hyper, n_steps):
     """After ``n_steps`` steps: Adam's step count and current ``lr_t`` in ``hyper``."""
-    if int(hyper[CODE]) == ADAM and n_steps > 0:
+    if int(hyper[CODE]) != SGD and n_steps > 0:
         t = hyper[STEP] + n_steps
         hyper[STEP] = t
         hyper[LEARNING_RATE] = adam_learning_rate(hyper, t)
@@ -191,8 +205,9 @@ class AdamState(_OptimizerState):
     """First and second moments and step count of Adam, as scikit-learn's
     ``AdamOptimizer``."""
 
-    def __init__(self, n_params, dtype, learning_rate_init, beta_1, beta_2, epsilon):
-        super().__init__(ADAM, learning_rate_init)
+    def __init__(self, n_params, dtype, learning_rate_init, beta_1, beta_2, epsilon, weight_decay=None):
+        super().__init__(ADAM if weight_decay is None else ADAMW, learning_rate_init)
+        self.hyper[WEIGHT_DECAY] = 0.0 if weight_decay is None else weight_decay
         self.m = np.zeros(n_params, dtype=dtype)
         self.v = np.zeros(n_params, dtype=dtype)
         self.hyper[BETA_1] = beta_1
@@ -205,7 +220,7 @@ class AdamState(_OptimizerState):
 
 
 def make_optimizer_state(estimator, n_params, dtype):
-    """The state for ``estimator.solver`` ('sgd' or 'adam'), zero-initialised."""
+    """The state for ``estimator.solver`` ('sgd', 'adam' or 'adamw'), zero-initialised."""
     if estimator.solver == "sgd":
         return SGDState(
             n_params,
@@ -223,4 +238,5 @@ def make_optimizer_state(estimator, n_params, dtype):
         estimator.beta_1,
         estimator.beta_2,
         estimator.epsilon,
+        weight_decay=estimator.alpha if estimator.solver == "adamw" else None,
     )

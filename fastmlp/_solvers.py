@@ -124,6 +124,8 @@ class SolverMixin:
             batch_size = int(np.clip(self.batch_size, 1, n_samples))
 
         blas_threads, n_threads = _threads.plan(layer_units, batch_size, data.is_sparse)
+        # AdamW decays the weights in its step instead (its loss has no L2 term)
+        coupled_l2 = 0.0 if self.solver == "adamw" else float(self.alpha)
         epoch_rows = np.empty(n_samples, dtype=np.int64)
         progress = np.zeros(_backprop.N_PROGRESS)
         chunk_rows = rows_between_interrupt_checks(layer_units, batch_size)
@@ -132,7 +134,7 @@ class SolverMixin:
             batch_size, params, np.empty_like(params),
             np.empty((n_threads if n_threads > 1 else 0, params.shape[0]), dtype=params.dtype),
             np.zeros((n_threads, 8)), (optimizer.m, optimizer.v, optimizer.hyper),
-            self._layout.layer_units, data.codes(self), float(self.alpha), float(np.finfo(params.dtype).eps),
+            self._layout.layer_units, data.codes(self), coupled_l2, float(np.finfo(params.dtype).eps),
             np.empty(training_workspace_size(layer_units, batch_size, data.is_sparse, n_threads), dtype=params.dtype),
             progress,
         )  # fmt: skip

@@ -109,3 +109,28 @@ def random_targets(loss, n, n_out, rng):
     if loss == "log_loss":
         return np.eye(n_out)[rng.randint(0, n_out, n)]
     return rng.randint(0, 2, (n, n_out)).astype(float)
+
+
+def adam_step(coefs, intercepts, coef_grads, intercept_grads, state, t, lr, beta_1=0.9, beta_2=0.999, eps=1e-8,
+              l2=0.0, weight_decay=0.0):  # fmt: skip
+    """One Adam step (``weight_decay=0``), or AdamW's (``l2=0``), on lists of
+    per-layer arrays, in place; ``state`` is a dict of first and second
+    moments per array, created on the first step.
+
+    Adam (Kingma and Ba, scikit-learn's ``AdamOptimizer``): ``g = grad + l2 W``
+    on the weights, ``m = b1 m + (1 - b1) g``, ``v = b2 v + (1 - b2) g^2``,
+    ``W -= lr sqrt(1 - b2^t) / (1 - b1^t) m / (sqrt(v) + eps)``. AdamW
+    (Loshchilov and Hutter, decoupled weight decay): before that update, the
+    weights, not the biases, are multiplied by ``1 - lr weight_decay``.
+    """
+    arrays = list(coefs) + list(intercepts)
+    grads = [g + l2 * W for g, W in zip(coef_grads, coefs)] + list(intercept_grads)
+    lr_t = lr * np.sqrt(1 - beta_2**t) / (1 - beta_1**t)
+    for i, (p, g) in enumerate(zip(arrays, grads)):
+        m, v = state.setdefault(i, (np.zeros_like(p), np.zeros_like(p)))
+        m = beta_1 * m + (1 - beta_1) * g
+        v = beta_2 * v + (1 - beta_2) * g**2
+        state[i] = (m, v)
+        if i < len(coefs):
+            p *= 1 - lr * weight_decay
+        p -= lr_t * m / (np.sqrt(v) + eps)

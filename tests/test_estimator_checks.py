@@ -36,6 +36,8 @@ NON_DEFAULT_OPTIONS = [
     fastmlp.MLPClassifier(max_iter=50, class_weight="balanced"),
     fastmlp.MLPClassifier(max_iter=50, weight_init="he_normal"),
     fastmlp.MLPRegressor(max_iter=50, weight_init="lecun_normal"),
+    fastmlp.MLPRegressor(max_iter=50, solver="adamw", alpha=0.01),
+    fastmlp.MLPClassifier(max_iter=50, solver="adamw"),
 ]
 
 
