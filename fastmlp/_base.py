@@ -33,6 +33,7 @@ from ._safeguards import (
     validated_hidden_layer_sizes,
     writeable_copy,
 )
+from ._schedules import SCHEDULES
 from ._solvers import SolverMixin
 
 _STOCHASTIC_SOLVERS = ["sgd", "adam", "adamw"]
@@ -69,6 +70,8 @@ class BaseMultilayerPerceptron(SolverMixin, BaseEstimator, ABC):
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
         "weight_init": [StrOptions(set(WEIGHT_INITS))],
+        "learning_rate_schedule": [None, StrOptions(set(SCHEDULES)), callable],
+        "warmup_iter": [Interval(Integral, 0, None, closed="left")],
     }
 
     @abstractmethod
@@ -176,6 +179,20 @@ class BaseMultilayerPerceptron(SolverMixin, BaseEstimator, ABC):
 
     # -- fitting ----------------------------------------------------------------
 
+    def _check_schedule(self):
+        scheduled = self.learning_rate_schedule is not None or self.warmup_iter > 0
+        if scheduled and self.solver == "lbfgs":
+            raise ValueError(
+                "learning_rate_schedule and warmup_iter apply to the stochastic solvers "
+                "('sgd', 'adam', 'adamw'); solver='lbfgs' has no learning rate."
+            )
+        if scheduled and self.solver == "sgd" and self.learning_rate != "constant":
+            raise ValueError(
+                f"learning_rate={self.learning_rate!r} is a schedule of its own: with "
+                "learning_rate_schedule or warmup_iter, use learning_rate='constant' "
+                "(learning_rate_schedule='plateau' is 'adaptive' for every solver)."
+            )
+
     def _label_weight(self, labels, incremental, sample_weight):
         """Per-sample weights the estimator adds to ``sample_weight`` (the
         classifier's ``class_weight``); None for none."""
@@ -241,6 +258,7 @@ class BaseMultilayerPerceptron(SolverMixin, BaseEstimator, ABC):
 
     def _prepare_fit(self, X, y, sample_weight, incremental):
         hidden_layer_sizes = validated_hidden_layer_sizes(self.hidden_layer_sizes)
+        self._check_schedule()
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
 
         X, y, labels = self._validate_input(X, y, incremental, reset=first_pass)

@@ -156,3 +156,28 @@ WEIGHT_INIT_DOC = """
         .. versionadded:: fastmlp 0.2
            fastmlp's own: scikit-learn's MLP always draws glorot_uniform.
 """
+
+SCHEDULE_DOC = """
+    learning_rate_schedule : {'cosine', 'plateau'}, callable or None, default=None
+        The learning rate of each epoch, for 'sgd', 'adam' and 'adamw' alike
+        (scikit-learn's own ``learning_rate`` applies to 'sgd' only, and must
+        be 'constant' with a schedule). None: scikit-learn's behaviour.
+        'cosine': ``learning_rate_init * (1 + cos(pi * epoch / max_iter)) / 2``,
+        from ``learning_rate_init`` at the first epoch down towards 0 at
+        ``max_iter``. 'plateau': divided by 5 each time the loss (or the
+        validation score) stops improving by ``tol`` for ``n_iter_no_change``
+        epochs, and training stops once it is at most 1e-6 (scikit-learn's
+        'adaptive'). A callable ``epoch -> factor`` (epochs counted from 0)
+        multiplies ``learning_rate_init``. Adam's rate is its alpha: its
+        bias correction applies on top.
+
+        .. versionadded:: fastmlp 0.2
+           fastmlp's own.
+
+    warmup_iter : int, default=0
+        Epochs of linear warm-up: the rate of epoch ``e < warmup_iter`` is
+        multiplied by ``(e + 1) / (warmup_iter + 1)``, on top of any schedule.
+
+        .. versionadded:: fastmlp 0.2
+           fastmlp's own.
+"""

@@ -21,7 +21,7 @@ from sklearn.utils.multiclass import _check_partial_fit_first_call, type_of_targ
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import BaseMultilayerPerceptron
-from ._docstrings import COMMON_ATTRIBUTES_DOC, COMMON_PARAMETERS_DOC, WEIGHT_INIT_DOC
+from ._docstrings import COMMON_ATTRIBUTES_DOC, COMMON_PARAMETERS_DOC, SCHEDULE_DOC, WEIGHT_INIT_DOC
 from ._safeguards import (
     unchanged_on_error,
 )
@@ -64,6 +64,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
            fastmlp's own: scikit-learn's MLPClassifier has no class_weight.
 """
         + WEIGHT_INIT_DOC
+        + SCHEDULE_DOC
         + """
     Attributes
     ----------
@@ -133,9 +134,13 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         max_fun=15000,
         class_weight=None,
         weight_init="glorot_uniform",
+        learning_rate_schedule=None,
+        warmup_iter=0,
     ):
         self.class_weight = class_weight
         self.weight_init = weight_init
+        self.learning_rate_schedule = learning_rate_schedule
+        self.warmup_iter = warmup_iter
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
             activation=activation,
@@ -355,6 +360,7 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
 """
         + COMMON_PARAMETERS_DOC
         + WEIGHT_INIT_DOC
+        + SCHEDULE_DOC
         + """
     Attributes
     ----------"""
@@ -420,8 +426,12 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
         n_iter_no_change=10,
         max_fun=15000,
         weight_init="glorot_uniform",
+        learning_rate_schedule=None,
+        warmup_iter=0,
     ):
         self.weight_init = weight_init
+        self.learning_rate_schedule = learning_rate_schedule
+        self.warmup_iter = warmup_iter
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
             activation=activation,

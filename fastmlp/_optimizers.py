@@ -10,13 +10,17 @@ float64 ``hyper`` vector and updates the counters in it.
 import numpy as np
 
 from ._config import kernel
+from ._schedules import schedule_factor, warmup_factor
 
 SGD, ADAM, ADAMW = 0, 1, 2
 
 # Slots of the ``hyper`` vector shared by the Python states and the kernel.
 # WEIGHT_DECAY: AdamW's decoupled decay coefficient (``alpha``).
-CODE, LEARNING_RATE, MOMENTUM, NESTEROV, BETA_1, BETA_2, EPSILON, STEP, LEARNING_RATE_INIT, WEIGHT_DECAY = range(10)
-N_HYPER = 10
+# SCHEDULED_LR: the epoch's learning rate (``learning_rate_init`` unless a
+# schedule sets it): Adam's alpha, and AdamW's in the decay.
+(CODE, LEARNING_RATE, MOMENTUM, NESTEROV, BETA_1, BETA_2, EPSILON, STEP, LEARNING_RATE_INIT, WEIGHT_DECAY,
+ SCHEDULED_LR) = range(11)  # fmt: skip
+N_HYPER = 11
 
 
 @kernel(math="ieee")
@@ -71,8 +75,8 @@ def _adam_range_inplace(params, grads, m, v, l2, lr_t, beta_1, beta_2, eps, g_ma
 
 @kernel
 def adam_learning_rate(hyper, t):
-    """``lr_t = lr sqrt(1 - b2^t) / (1 - b1^t)`` of Adam's step t."""
-    return hyper[LEARNING_RATE_INIT] * np.sqrt(1 - hyper[BETA_2] ** t) / (1 - hyper[BETA_1] ** t)
+    """``lr_t = lr sqrt(1 - b2^t) / (1 - b1^t)`` of Adam's step t (``lr`` the epoch's rate)."""
+    return hyper[SCHEDULED_LR] * np.sqrt(1 - hyper[BETA_2] ** t) / (1 - hyper[BETA_1] ** t)
 
 
 @kernel
@@ -90,8 +94,8 @@ def optimizer_step_inplace(params, grads, m, v, hyper, n_coefs, l2, lo, hi, t):
     ``lr_t = lr sqrt(1 - b2^t) / (1 - b1^t)``, ``params -= lr_t m / (sqrt(v) + eps)``.
     AdamW (Loshchilov and Hutter): Adam with ``l2 = 0``, the weights (not the
     biases) first decayed, ``W <- (1 - lr decay) W``, with ``decay`` the
-    ``WEIGHT_DECAY`` slot of ``hyper`` and ``lr`` the learning rate
-    (``LEARNING_RATE_INIT``).
+    ``WEIGHT_DECAY`` slot of ``hyper`` and ``lr`` the epoch's learning rate
+    (``SCHEDULED_LR``).
 
     ``m`` and ``v`` are updated on the same range; ``hyper`` is only read (the
     epoch records the steps taken with :func:`record_steps`), so threads can
@@ -121,7 +125,7 @@ def optimizer_step_inplace(params, grads, m, v, hyper, n_coefs, l2, lo, hi, t):
     if g_max > 1e300:  # float64: no saturation (see _adam_range_inplace)
         g_max = np.inf
     if int(hyper[CODE]) == ADAMW:  # a pass of its own: Adam's loop stays as it was
-        _scale_inplace(params[lo:mid], 1.0 - hyper[LEARNING_RATE_INIT] * hyper[WEIGHT_DECAY])
+        _scale_inplace(params[lo:mid], 1.0 - hyper[SCHEDULED_LR] * hyper[WEIGHT_DECAY])
     _adam_range_inplace(params[lo:mid], grads[lo:mid], m[lo:mid], v[lo:mid], l2, lr_t, beta_1, beta_2, eps, g_max)
     _adam_range_inplace(params[mid:hi], grads[mid:hi], m[mid:hi], v[mid:hi], 0.0, lr_t, beta_1, beta_2, eps, g_max)
     return _sum_of_squares(params[lo:mid])
@@ -137,14 +141,36 @@ def record_steps(hyper, n_steps):
 
 
 class _OptimizerState:
-    """Flat moment buffers ``m``, ``v`` and the ``hyper`` vector the kernel reads."""
+    """Flat moment buffers ``m``, ``v`` and the ``hyper`` vector the kernel reads,
+    and the learning-rate schedule (``learning_rate_schedule``, ``warmup_iter``)
+    applied at the start of each epoch."""
+
+    # defaults of states pickled before these existed
+    schedule = None
+    warmup_iter = 0
+    max_iter = 1
+    epoch = 0
 
     def __init__(self, code, learning_rate_init):
         self.learning_rate_init = learning_rate_init
+        self.plateau_learning_rate = learning_rate_init
         self.hyper = np.zeros(N_HYPER)
         self.hyper[CODE] = code
         self.hyper[LEARNING_RATE] = learning_rate_init
         self.hyper[LEARNING_RATE_INIT] = learning_rate_init
+        self.hyper[SCHEDULED_LR] = learning_rate_init
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        if self.hyper.shape[0] < N_HYPER:  # pickled by an older fastmlp
+            hyper = np.zeros(N_HYPER)
+            hyper[: self.hyper.shape[0]] = self.hyper
+            hyper[SCHEDULED_LR] = hyper[LEARNING_RATE_INIT]
+            self.hyper = hyper
+        self.__dict__.setdefault("plateau_learning_rate", self.learning_rate_init)
+
+    def set_schedule(self, schedule, warmup_iter, max_iter):
+        self.schedule, self.warmup_iter, self.max_iter = schedule, warmup_iter, max_iter
 
     @property
     def learning_rate(self):
@@ -162,10 +188,30 @@ class _OptimizerState:
             if not array.flags.writeable:
                 setattr(self, name, array.copy())
 
+    def begin_epoch(self):
+        """Set the epoch's learning rate from the schedule (nothing without one)."""
+        if self.schedule is None and not self.warmup_iter:
+            return
+        rate = self.plateau_learning_rate * warmup_factor(self.epoch, self.warmup_iter)
+        if self.schedule is not None:
+            rate *= schedule_factor(self.schedule, self.epoch, self.max_iter)
+        self.hyper[SCHEDULED_LR] = rate
+        if int(self.hyper[CODE]) == SGD:
+            self.learning_rate = rate
+
     def iteration_ends(self, time_step):
-        pass
+        self.epoch += 1
 
     def trigger_stopping(self, msg, verbose):
+        if self.schedule == "plateau":  # scikit-learn's 'adaptive', for every solver
+            if self.plateau_learning_rate <= 1e-6:
+                if verbose:
+                    print(msg + " Learning rate too small. Stopping.")
+                return True
+            self.plateau_learning_rate /= 5.0
+            if verbose:
+                print(msg + " Setting learning rate to %f" % self.plateau_learning_rate)
+            return False
         if verbose:
             print(msg + " Stopping.")
         return True
@@ -185,6 +231,7 @@ class SGDState(_OptimizerState):
         self.hyper[NESTEROV] = float(nesterov)
 
     def iteration_ends(self, time_step):
+        super().iteration_ends(time_step)
         if self.lr_schedule == "invscaling":
             self.learning_rate = float(self.learning_rate_init) / (time_step + 1) ** self.power_t
 
@@ -222,7 +269,7 @@ class AdamState(_OptimizerState):
 def make_optimizer_state(estimator, n_params, dtype):
     """The state for ``estimator.solver`` ('sgd', 'adam' or 'adamw'), zero-initialised."""
     if estimator.solver == "sgd":
-        return SGDState(
+        state = SGDState(
             n_params,
             dtype,
             estimator.learning_rate_init,
@@ -231,12 +278,15 @@ def make_optimizer_state(estimator, n_params, dtype):
             estimator.nesterovs_momentum,
             estimator.power_t,
         )
-    return AdamState(
-        n_params,
-        dtype,
-        estimator.learning_rate_init,
-        estimator.beta_1,
-        estimator.beta_2,
-        estimator.epsilon,
-        weight_decay=estimator.alpha if estimator.solver == "adamw" else None,
-    )
+    else:
+        state = AdamState(
+            n_params,
+            dtype,
+            estimator.learning_rate_init,
+            estimator.beta_1,
+            estimator.beta_2,
+            estimator.epsilon,
+            weight_decay=estimator.alpha if estimator.solver == "adamw" else None,
+        )
+    state.set_schedule(estimator.learning_rate_schedule, estimator.warmup_iter, estimator.max_iter)
+    return state

@@ -81,6 +81,7 @@ class SolverMixin:
         if not incremental or not hasattr(self, "_optimizer"):
             self._optimizer = make_optimizer_state(self, params.shape[0], params.dtype)
         optimizer = self._optimizer
+        optimizer.set_schedule(self.learning_rate_schedule, self.warmup_iter, self.max_iter)
 
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
@@ -144,6 +145,7 @@ class SolverMixin:
                 team.start(_backprop.train_epoch_inplace, kernel_args)
                 self.n_iter_ = 0
                 for it in range(self.max_iter):
+                    optimizer.begin_epoch()
                     if self.shuffle:
                         # sklearn.utils.shuffle(sample_idx, random_state=rng) draws exactly
                         # this; called directly it cost ~200 us per epoch (10% of W1's fit).

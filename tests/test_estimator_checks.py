@@ -38,6 +38,8 @@ NON_DEFAULT_OPTIONS = [
     fastmlp.MLPRegressor(max_iter=50, weight_init="lecun_normal"),
     fastmlp.MLPRegressor(max_iter=50, solver="adamw", alpha=0.01),
     fastmlp.MLPClassifier(max_iter=50, solver="adamw"),
+    fastmlp.MLPRegressor(max_iter=50, learning_rate_schedule="cosine", warmup_iter=3),
+    fastmlp.MLPClassifier(max_iter=50, solver="sgd", learning_rate_schedule="plateau"),
 ]
 
 
