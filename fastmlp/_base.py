@@ -35,6 +35,7 @@ from ._safeguards import (
 )
 from ._schedules import SCHEDULES
 from ._solvers import SolverMixin
+from ._validation import user_validation_set
 
 _STOCHASTIC_SOLVERS = ["sgd", "adam", "adamw"]
 
@@ -223,6 +224,7 @@ class BaseMultilayerPerceptron(SolverMixin, BaseEstimator, ABC):
 
         if self.solver in _STOCHASTIC_SOLVERS:
             self.loss_curve_ = []
+            self.validation_loss_curve_ = [] if self.early_stopping else None
             self._no_improvement_count = 0
             if self.early_stopping:
                 self.validation_scores_ = []
@@ -233,19 +235,20 @@ class BaseMultilayerPerceptron(SolverMixin, BaseEstimator, ABC):
                 self.validation_scores_ = None
                 self.best_validation_score_ = None
 
-    def _fit(self, X, y, sample_weight=None, incremental=False):
+    def _fit(self, X, y, sample_weight=None, incremental=False, validation_set=(None, None, None)):
         # Whatever fails (bad input, a diverging fit, a worker thread), the
         # estimator keeps the weights and state it had before the call.
         continues = "coefs_" in self.__dict__ and (self.warm_start or incremental)
         with unchanged_on_error(self, trains_in_place=continues):
             data, layer_units, first_pass = self._prepare_fit(X, y, sample_weight, incremental)
+            validation = user_validation_set(self, *validation_set, data.dtype)
 
             self._random_state = check_random_state(self.random_state)
             if first_pass:
                 self._initialize(data.Y, layer_units, data.dtype)
 
             if self.solver in _STOCHASTIC_SOLVERS:
-                self._fit_stochastic(data, layer_units, incremental)
+                self._fit_stochastic(data, layer_units, incremental, validation)
             elif self.solver == "lbfgs":
                 self._fit_lbfgs(data, layer_units)
 
@@ -297,7 +300,7 @@ class BaseMultilayerPerceptron(SolverMixin, BaseEstimator, ABC):
         return TrainingData(X, y, sample_weight, dtype), layer_units, first_pass
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None):
         """Fit the model to data matrix X and target(s) y.
 
         Parameters
@@ -309,13 +312,28 @@ class BaseMultilayerPerceptron(SolverMixin, BaseEstimator, ABC):
             regression).
         sample_weight : array-like of shape (n_samples,), default=None
             Sample weights.
+        X_val, y_val : array-like, default=None
+            A validation set of one's own, as in scikit-learn's
+            ``HistGradientBoosting*`` (stochastic solvers only). With
+            ``early_stopping=True`` it replaces the internal split (all of X
+            trains); without, it is scored after each epoch into
+            ``validation_scores_`` and stops nothing. Its loss goes to
+            ``validation_loss_curve_`` either way. In a Pipeline, pass
+            ``transform_input=["X_val"]`` so that the steps before transform it.
+
+            .. versionadded:: fastmlp 0.2
+               fastmlp's own.
+        sample_weight_val : array-like of shape (n_val_samples,), default=None
+            Sample weights of the validation set.
 
         Returns
         -------
         self : object
             Returns a trained MLP model.
         """
-        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+        return self._fit(
+            X, y, sample_weight=sample_weight, incremental=False, validation_set=(X_val, y_val, sample_weight_val)
+        )
 
     def _check_solver(self):
         if self.solver not in _STOCHASTIC_SOLVERS:

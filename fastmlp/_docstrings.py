@@ -106,8 +106,17 @@ COMMON_ATTRIBUTES_DOC = """
         The loss at the end of each epoch ('sgd', 'adam' and 'adamw').
 
     validation_scores_ : list of shape (`n_iter_`,) or None
-        The score on the held-out validation set after each epoch, with
-        ``early_stopping=True``; None otherwise.
+        The score on the validation set after each epoch, with
+        ``early_stopping=True`` or a validation set given to ``fit``; None
+        otherwise.
+
+    validation_loss_curve_ : list of shape (`n_iter_`,) or None
+        The loss on the validation set (internal split or ``X_val``) after
+        each epoch: the loss of ``loss_curve_`` without its L2 term. None
+        without a validation set.
+
+        .. versionadded:: fastmlp 0.2
+           fastmlp's own.
 
     best_validation_score_ : float or None
         The best validation score, with ``early_stopping=True``.

@@ -15,25 +15,16 @@ from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import column_or_1d
 from sklearn.utils._param_validation import StrOptions
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import _check_partial_fit_first_call, type_of_target, unique_labels
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import BaseMultilayerPerceptron
+from ._class_weight import class_sample_weight
 from ._docstrings import COMMON_ATTRIBUTES_DOC, COMMON_PARAMETERS_DOC, SCHEDULE_DOC, WEIGHT_INIT_DOC
 from ._safeguards import (
     unchanged_on_error,
 )
-
-
-def _class_weights_of(class_weight, classes, labels, sample_weight):
-    """Each label's class weight (``class_weight`` as scikit-learn reads it)."""
-    per_class = compute_class_weight(class_weight, classes=classes, y=labels, sample_weight=sample_weight)
-    # 'balanced' gives a class whose samples all weigh 0 an infinite weight;
-    # they weigh nothing either way (inf * 0 would be NaN)
-    per_class[~np.isfinite(per_class)] = 0.0
-    return per_class[np.searchsorted(classes, labels)]
 
 
 class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
@@ -205,43 +196,8 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         return X, self._label_binarizer.transform(y).astype(bool), y
 
     def _label_weight(self, labels, incremental, sample_weight):
-        """Each sample's weight from ``class_weight`` (None without one), for
-        the validated labels: scikit-learn's ``LogisticRegression`` rule, with
-        ``'balanced'`` counting the classes weighted by ``sample_weight``, and
-        for multilabel targets the product of one weight per label column (as
-        ``compute_sample_weight``). A dict is read against ``classes_``, so
-        that every partial_fit call weighs a class alike."""
-        if self.class_weight is None:
-            return None
-        if incremental and self.class_weight == "balanced":
-            raise ValueError(
-                "class_weight 'balanced' is not supported for partial_fit: the class "
-                "frequencies of one call are not those of the training set. Compute them "
-                "once with compute_class_weight('balanced', classes=classes, y=y) on the "
-                "training targets (or a large enough sample of them) and pass the "
-                "resulting dict as class_weight."
-            )
-        if not self._label_binarizer.y_type_.startswith("multilabel"):
-            if not isinstance(self.class_weight, (str, dict)):
-                raise ValueError(
-                    "class_weight must be 'balanced' or a dict {class_label: weight} for single-output "
-                    f"targets (a list of dicts is for multilabel targets), got {self.class_weight!r}."
-                )
-            return _class_weights_of(self.class_weight, self.classes_, labels, sample_weight)
-        n_labels = labels.shape[1]
-        if self.class_weight == "balanced":
-            per_column = ["balanced"] * n_labels
-        elif isinstance(self.class_weight, list) and len(self.class_weight) == n_labels:
-            per_column = self.class_weight
-        else:
-            raise ValueError(
-                "For multilabel targets, class_weight must be 'balanced' or a list of "
-                f"{n_labels} dicts, one per label column, got {self.class_weight!r}."
-            )
-        weight = np.ones(labels.shape[0])
-        for column, column_weight in zip(labels.T, per_column):
-            weight *= _class_weights_of(column_weight, np.unique(column), column, sample_weight)
-        return weight
+        multilabel = self._label_binarizer.y_type_.startswith("multilabel")
+        return class_sample_weight(self.class_weight, self.classes_, labels, multilabel, incremental, sample_weight)
 
     def predict(self, X):
         """Predict using the multi-layer perceptron classifier.

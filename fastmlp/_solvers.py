@@ -12,9 +12,7 @@ import warnings
 
 import numpy as np
 import scipy.optimize
-from sklearn.base import is_classifier
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import train_test_split
 from sklearn.utils.fixes import _get_additional_lbfgs_options_dict
 from sklearn.utils.optimize import _check_optimize_result
 
@@ -30,6 +28,7 @@ from ._safeguards import (
     rows_between_interrupt_checks,
 )
 from ._team import Team
+from ._validation import split_validation_set
 
 
 class SolverMixin:
@@ -76,7 +75,7 @@ class SolverMixin:
         self.loss_ = opt_res.fun
         params[:] = opt_res.x
 
-    def _fit_stochastic(self, data, layer_units, incremental):
+    def _fit_stochastic(self, data, layer_units, incremental, validation=None):
         params = self._params
         if not incremental or not hasattr(self, "_optimizer"):
             self._optimizer = make_optimizer_state(self, params.shape[0], params.dtype)
@@ -86,32 +85,15 @@ class SolverMixin:
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
         early_stopping = self.early_stopping
-        n_total = data.Y.shape[0]
-        if early_stopping:
-            # The split scikit-learn draws for (X, y[, sample_weight]) depends
-            # only on the row count and the labels, so splitting row indices
-            # gives the same rows without copying X.
-            should_stratify = is_classifier(self) and self.n_outputs_ == 1
-            stratify = data.y if should_stratify else None
-            train_idx, val_idx = train_test_split(
-                np.arange(n_total),
-                random_state=self._random_state,
-                test_size=self.validation_fraction,
-                stratify=stratify,
-            )
-            if val_idx.shape[0] < 2:
-                raise ValueError(
-                    "The validation set is too small. Increase 'validation_fraction' "
-                    "or the size of your dataset."
-                )
-            X_val = data.rows_as_input(val_idx)
-            y_val = data.y[val_idx]
-            if is_classifier(self):
-                y_val = self._label_binarizer.inverse_transform(y_val)
-            sample_weight_val = data.sample_weight[val_idx] if data.use_weight else None
+        if validation is None and early_stopping:
+            train_idx, validation = split_validation_set(self, data)
         else:
-            train_idx = np.arange(n_total)
-            X_val = y_val = sample_weight_val = None
+            train_idx = np.arange(data.n_samples)
+        if validation is not None and self.validation_loss_curve_ is None:
+            self.validation_loss_curve_ = []
+        if validation is not None and not early_stopping and self.validation_scores_ is None:
+            self.validation_scores_ = []  # scored, stopping nothing
+        split = early_stopping and train_idx.shape[0] < data.n_samples
 
         n_samples = train_idx.shape[0]
         sample_idx = np.arange(n_samples, dtype=int)
@@ -152,7 +134,7 @@ class SolverMixin:
                         permutation = np.arange(n_samples)
                         self._random_state.shuffle(permutation)
                         sample_idx = sample_idx[permutation]
-                    epoch_rows[:] = train_idx[sample_idx] if early_stopping else sample_idx
+                    epoch_rows[:] = train_idx[sample_idx] if split else sample_idx
                     accumulated_loss = 0.0
                     for first_row in range(0, n_samples, chunk_rows):
                         progress[_backprop.FIRST_ROW] = first_row
@@ -176,7 +158,9 @@ class SolverMixin:
                     if self.verbose:
                         print("Iteration %d, loss = %.8f" % (self.n_iter_, self.loss_))
 
-                    self._update_no_improvement_count(early_stopping, X_val, y_val, sample_weight_val)
+                    if validation is not None:
+                        self.validation_loss_curve_.append(validation.loss(self))
+                    self._update_no_improvement_count(early_stopping, validation)
                     optimizer.iteration_ends(self.t_)
 
                     if self._no_improvement_count > self.n_iter_no_change:
@@ -209,9 +193,9 @@ class SolverMixin:
         if early_stopping:
             params[:] = self._best_params
 
-    def _update_no_improvement_count(self, early_stopping, X_val, y_val, sample_weight_val):
+    def _update_no_improvement_count(self, early_stopping, validation):
         if early_stopping:
-            val_score = self._score(X_val, y_val, sample_weight=sample_weight_val)
+            val_score = validation.score(self)
             self.validation_scores_.append(val_score)
             if self.verbose:
                 print("Validation score: %f" % self.validation_scores_[-1])
@@ -224,6 +208,8 @@ class SolverMixin:
                 self.best_validation_score_ = last_valid_score
                 self._best_params[:] = self._params
         else:
+            if validation is not None:  # the user's validation set, without early stopping
+                self.validation_scores_.append(validation.score(self))
             if self.loss_curve_[-1] > self.best_loss_ - self.tol:
                 self._no_improvement_count += 1
             else:
