@@ -25,7 +25,15 @@ from ._activations import ACTIVATIONS, add_bias_activate_inplace, multiply_deriv
 from ._borrowed import borrowed
 from ._config import kernel
 from ._losses import LOSSES, loss_and_output_delta
-from ._optimizers import STEP, optimizer_step_inplace, record_steps
+from ._optimizers import (
+    MAX_GRAD_NORM,
+    STEP,
+    clip_scale,
+    gradient_squares,
+    optimizer_step_inplace,
+    record_steps,
+    scale_range_inplace,
+)
 from ._team import barrier
 
 # Slots of the integer ``codes`` vector passed to the kernels.
@@ -385,10 +393,21 @@ def train_epoch_inplace(
             batch_loss += 0.5 * alpha * penalty / weight_sum
             accumulated_loss += batch_loss * n_rows
             n_batches += 1
+            l2 = alpha / weight_sum
+            if opt_hyper[MAX_GRAD_NORM] > 0:  # clip the whole gradient, L2 term included
+                grad_squares = gradient_squares(params, grads, n_coefs, l2, param_lo, param_hi)
+                if n_threads > 1:
+                    part_sums[tid, 2] = grad_squares
+                    if not barrier(sync, n_threads):
+                        return 0.0
+                    grad_squares = _team_total(part_sums, 2)
+                scale = clip_scale(grad_squares, opt_hyper[MAX_GRAD_NORM])
+                if scale < 1.0:
+                    scale_range_inplace(grads, param_lo, param_hi, scale)
+                    l2 *= scale
             squares = optimizer_step_inplace(
-                params, grads, opt_m, opt_v, opt_hyper, n_coefs, alpha / weight_sum, param_lo, param_hi,
-                first_step + n_batches,
-            )  # fmt: skip
+                params, grads, opt_m, opt_v, opt_hyper, n_coefs, l2, param_lo, param_hi, first_step + n_batches
+            )
             if n_threads > 1:
                 part_sums[tid, 1] = squares
                 if not barrier(sync, n_threads):

@@ -73,6 +73,7 @@ class BaseMultilayerPerceptron(SolverMixin, BaseEstimator, ABC):
         "weight_init": [StrOptions(set(WEIGHT_INITS))],
         "learning_rate_schedule": [None, StrOptions(set(SCHEDULES)), callable],
         "warmup_iter": [Interval(Integral, 0, None, closed="left")],
+        "max_grad_norm": [None, Interval(Real, 0, None, closed="neither")],
     }
 
     @abstractmethod
@@ -180,7 +181,12 @@ class BaseMultilayerPerceptron(SolverMixin, BaseEstimator, ABC):
 
     # -- fitting ----------------------------------------------------------------
 
-    def _check_schedule(self):
+    def _check_stochastic_options(self):
+        if self.max_grad_norm is not None and self.solver == "lbfgs":
+            raise ValueError(
+                "max_grad_norm clips the gradient of each mini-batch step of the stochastic "
+                "solvers ('sgd', 'adam', 'adamw'); solver='lbfgs' takes no such steps."
+            )
         scheduled = self.learning_rate_schedule is not None or self.warmup_iter > 0
         if scheduled and self.solver == "lbfgs":
             raise ValueError(
@@ -261,7 +267,7 @@ class BaseMultilayerPerceptron(SolverMixin, BaseEstimator, ABC):
 
     def _prepare_fit(self, X, y, sample_weight, incremental):
         hidden_layer_sizes = validated_hidden_layer_sizes(self.hidden_layer_sizes)
-        self._check_schedule()
+        self._check_stochastic_options()
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
 
         X, y, labels = self._validate_input(X, y, incremental, reset=first_pass)

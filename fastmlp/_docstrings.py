@@ -190,3 +190,14 @@ SCHEDULE_DOC = """
         .. versionadded:: fastmlp 0.2
            fastmlp's own.
 """
+
+MAX_GRAD_NORM_DOC = """
+    max_grad_norm : float or None, default=None
+        Clip each mini-batch's gradient (the L2 term included) to this global
+        L2 norm, over every weight and bias of the network, before the
+        optimizer's step: ``g <- g * min(1, max_grad_norm / ||g||)``
+        ('sgd', 'adam' and 'adamw'). None: no clipping.
+
+        .. versionadded:: fastmlp 0.2
+           fastmlp's own.
+"""

@@ -21,7 +21,13 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import BaseMultilayerPerceptron
 from ._class_weight import class_sample_weight
-from ._docstrings import COMMON_ATTRIBUTES_DOC, COMMON_PARAMETERS_DOC, SCHEDULE_DOC, WEIGHT_INIT_DOC
+from ._docstrings import (
+    COMMON_ATTRIBUTES_DOC,
+    COMMON_PARAMETERS_DOC,
+    MAX_GRAD_NORM_DOC,
+    SCHEDULE_DOC,
+    WEIGHT_INIT_DOC,
+)
 from ._safeguards import (
     unchanged_on_error,
 )
@@ -56,6 +62,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
 """
         + WEIGHT_INIT_DOC
         + SCHEDULE_DOC
+        + MAX_GRAD_NORM_DOC
         + """
     Attributes
     ----------
@@ -127,11 +134,13 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         weight_init="glorot_uniform",
         learning_rate_schedule=None,
         warmup_iter=0,
+        max_grad_norm=None,
     ):
         self.class_weight = class_weight
         self.weight_init = weight_init
         self.learning_rate_schedule = learning_rate_schedule
         self.warmup_iter = warmup_iter
+        self.max_grad_norm = max_grad_norm
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
             activation=activation,
@@ -317,6 +326,7 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
         + COMMON_PARAMETERS_DOC
         + WEIGHT_INIT_DOC
         + SCHEDULE_DOC
+        + MAX_GRAD_NORM_DOC
         + """
     Attributes
     ----------"""
@@ -384,10 +394,12 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
         weight_init="glorot_uniform",
         learning_rate_schedule=None,
         warmup_iter=0,
+        max_grad_norm=None,
     ):
         self.weight_init = weight_init
         self.learning_rate_schedule = learning_rate_schedule
         self.warmup_iter = warmup_iter
+        self.max_grad_norm = max_grad_norm
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
             activation=activation,

@@ -18,9 +18,10 @@ SGD, ADAM, ADAMW = 0, 1, 2
 # WEIGHT_DECAY: AdamW's decoupled decay coefficient (``alpha``).
 # SCHEDULED_LR: the epoch's learning rate (``learning_rate_init`` unless a
 # schedule sets it): Adam's alpha, and AdamW's in the decay.
+# MAX_GRAD_NORM: ``max_grad_norm``, 0 for no clipping.
 (CODE, LEARNING_RATE, MOMENTUM, NESTEROV, BETA_1, BETA_2, EPSILON, STEP, LEARNING_RATE_INIT, WEIGHT_DECAY,
- SCHEDULED_LR) = range(11)  # fmt: skip
-N_HYPER = 11
+ SCHEDULED_LR, MAX_GRAD_NORM) = range(12)  # fmt: skip
+N_HYPER = 12
 
 
 @kernel(math="ieee")
@@ -71,6 +72,33 @@ def _adam_range_inplace(params, grads, m, v, l2, lr_t, beta_1, beta_2, eps, g_ma
         m[j] = m_j
         v[j] = v_j
         params[j] = params[j] - lr_t * m_j / (np.sqrt(v_j) + eps)
+
+
+@kernel(math="ieee")
+def gradient_squares(params, grads, n_coefs, l2, lo, hi):
+    """``sum g^2`` over ``[lo, hi)`` of the gradient the step takes: ``grads +
+    l2 W`` on the weights (the first ``n_coefs`` entries), ``grads`` on the
+    biases. Summed over the team's shares, the squared global norm."""
+    total = 0.0
+    for j in range(lo, hi):
+        g = grads[j] + (l2 * params[j] if j < n_coefs else 0.0)
+        total += g * g
+    return total
+
+
+@kernel(math="ieee")
+def clip_scale(squares, max_norm):
+    """The factor that brings a gradient of squared norm ``squares`` down to
+    norm ``max_norm`` (1 when it is within it): ``min(1, max_norm / norm)``."""
+    norm = np.sqrt(squares)
+    return max_norm / norm if norm > max_norm else 1.0
+
+
+@kernel(math="ieee")
+def scale_range_inplace(values, lo, hi, factor):
+    """``values[lo:hi] *= factor``."""
+    for j in range(lo, hi):
+        values[j] = factor * values[j]
 
 
 @kernel
@@ -171,6 +199,10 @@ class _OptimizerState:
 
     def set_schedule(self, schedule, warmup_iter, max_iter):
         self.schedule, self.warmup_iter, self.max_iter = schedule, warmup_iter, max_iter
+
+    def set_max_grad_norm(self, max_grad_norm):
+        """Clip each batch's gradient to this global L2 norm (None: no clipping)."""
+        self.hyper[MAX_GRAD_NORM] = 0.0 if max_grad_norm is None else max_grad_norm
 
     @property
     def learning_rate(self):

@@ -81,6 +81,7 @@ class SolverMixin:
             self._optimizer = make_optimizer_state(self, params.shape[0], params.dtype)
         optimizer = self._optimizer
         optimizer.set_schedule(self.learning_rate_schedule, self.warmup_iter, self.max_iter)
+        optimizer.set_max_grad_norm(self.max_grad_norm)
 
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")

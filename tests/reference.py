@@ -134,3 +134,11 @@ def adam_step(coefs, intercepts, coef_grads, intercept_grads, state, t, lr, beta
         if i < len(coefs):
             p *= 1 - lr * weight_decay
         p -= lr_t * m / (np.sqrt(v) + eps)
+
+
+def clip_by_global_norm(grads, max_norm):
+    """``grads`` (a list of arrays) scaled by ``min(1, max_norm / ||grads||)``,
+    the norm taken over all of them at once."""
+    norm = np.sqrt(sum((g**2).sum() for g in grads))
+    scale = min(1.0, max_norm / norm) if norm > 0 else 1.0
+    return [g * scale for g in grads]

@@ -40,6 +40,7 @@ NON_DEFAULT_OPTIONS = [
     fastmlp.MLPClassifier(max_iter=50, solver="adamw"),
     fastmlp.MLPRegressor(max_iter=50, learning_rate_schedule="cosine", warmup_iter=3),
     fastmlp.MLPClassifier(max_iter=50, solver="sgd", learning_rate_schedule="plateau"),
+    fastmlp.MLPRegressor(max_iter=50, max_grad_norm=1.0),
 ]
 
 
