@@ -34,7 +34,7 @@ from ._optimizers import (
     record_steps,
     scale_range_inplace,
 )
-from ._team import barrier
+from ._team import barrier, share, sum_parts_inplace, team_total
 
 # Slots of the integer ``codes`` vector passed to the kernels.
 # MEAN_OVER_OUTPUTS: report squared error averaged over outputs (scikit-learn's loss_).
@@ -238,34 +238,6 @@ def data_loss_and_grad(Xb, xb_transposed, X_data, X_indices, X_indptr, rows, Yb,
     return loss
 
 
-@kernel
-def _share(n, tid, n_threads):
-    """``[lo, hi)``: thread ``tid``'s block of ``n`` items split in ``n_threads``
-    blocks of ``ceil(n / n_threads)`` (the last ones may be short or empty)."""
-    size = (n + n_threads - 1) // n_threads
-    lo = min(tid * size, n)
-    return lo, min(lo + size, n)
-
-
-@kernel
-def _sum_parts_inplace(part_grads, grads, lo, hi):
-    """``grads[lo:hi] = sum_p part_grads[p, lo:hi]``, summed in part order."""
-    for j in range(lo, hi):
-        grads[j] = part_grads[0, j]
-    for part in range(1, part_grads.shape[0]):
-        for j in range(lo, hi):
-            grads[j] += part_grads[part, j]
-
-
-@kernel
-def _team_total(part_sums, column):
-    """Sum over the team's threads of one column of ``part_sums``, in thread order."""
-    total = 0.0
-    for part in range(part_sums.shape[0]):
-        total += part_sums[part, column]
-    return total
-
-
 # Slots of the float64 ``progress`` vector of ``train_epoch_inplace``: the
 # rows of ``sample_idx`` a call trains on, and the L2 penalty of the weights
 # carried from one call to the next.
@@ -332,7 +304,7 @@ def train_epoch_inplace(
     swbuf = my_ws[part_capacity * (x_width + n_outputs) : part_capacity * (x_width + n_outputs + 1)]
     layers_ws = my_ws[part_capacity * (x_width + n_outputs + 1) :]
     my_grads = grads if n_threads == 1 else part_grads[tid]
-    param_lo, param_hi = _share(params.shape[0], tid, n_threads)
+    param_lo, param_hi = share(params.shape[0], tid, n_threads)
     while barrier(sync, n_threads):  # workers wait here between calls
         first_row = np.int64(progress[FIRST_ROW])
         stop_row = np.int64(progress[STOP_ROW])
@@ -356,7 +328,7 @@ def train_epoch_inplace(
                     weight_sum += sample_weight[batch_rows[i]]
                 if weight_sum == 0.0:
                     continue  # every thread skips it alike
-            lo, hi = _share(n_rows, tid, n_threads)
+            lo, hi = share(n_rows, tid, n_threads)
             rows = batch_rows[lo:hi]
             Yb = Ybuf[: (hi - lo) * n_outputs].reshape((hi - lo, n_outputs))
             swb = swbuf[: hi - lo]
@@ -388,8 +360,8 @@ def train_epoch_inplace(
                 part_sums[tid, 0] = batch_loss
                 if not barrier(sync, n_threads):
                     return 0.0
-                batch_loss = _team_total(part_sums, 0)
-                _sum_parts_inplace(part_grads, grads, param_lo, param_hi)
+                batch_loss = team_total(part_sums, 0)
+                sum_parts_inplace(part_grads, grads, param_lo, param_hi)
             batch_loss += 0.5 * alpha * penalty / weight_sum
             accumulated_loss += batch_loss * n_rows
             n_batches += 1
@@ -400,7 +372,7 @@ def train_epoch_inplace(
                     part_sums[tid, 2] = grad_squares
                     if not barrier(sync, n_threads):
                         return 0.0
-                    grad_squares = _team_total(part_sums, 2)
+                    grad_squares = team_total(part_sums, 2)
                 scale = clip_scale(grad_squares, opt_hyper[MAX_GRAD_NORM])
                 if scale < 1.0:
                     scale_range_inplace(grads, param_lo, param_hi, scale)
@@ -412,7 +384,7 @@ def train_epoch_inplace(
                 part_sums[tid, 1] = squares
                 if not barrier(sync, n_threads):
                     return 0.0
-                squares = _team_total(part_sums, 1)
+                squares = team_total(part_sums, 1)
             penalty = squares
         if tid == 0:
             record_steps(opt_hyper, np.int64(n_batches))
@@ -447,7 +419,7 @@ def full_batch_loss_and_grad(
     weight_sum = weight_sum_of(sample_weight, use_weight, n_samples)
     x_transposed = codes[X_TRANSPOSED] != 0
     while barrier(sync, n_threads):  # workers wait here between calls
-        lo, hi = _share(n_samples, tid, n_threads)
+        lo, hi = share(n_samples, tid, n_threads)
         rows = np.arange(lo, hi) if codes[IS_SPARSE] else np.empty(0, dtype=np.int64)
         block = ws.shape[0] // n_threads
         loss = data_loss_and_grad(
@@ -456,13 +428,13 @@ def full_batch_loss_and_grad(
             grads if n_threads == 1 else part_grads[tid], layer_units, codes, offsets, eps,
             ws[tid * block : (tid + 1) * block], weight_sum,
         )  # fmt: skip
-        param_lo, param_hi = _share(params.shape[0], tid, n_threads)
+        param_lo, param_hi = share(params.shape[0], tid, n_threads)
         if n_threads > 1:
             part_sums[tid, 0] = loss
             if not barrier(sync, n_threads):
                 return 0.0
-            loss = _team_total(part_sums, 0)
-            _sum_parts_inplace(part_grads, grads, param_lo, param_hi)
+            loss = team_total(part_sums, 0)
+            sum_parts_inplace(part_grads, grads, param_lo, param_hi)
         loss += 0.5 * alpha * sum_of_squared_weights(params, n_coefs) / weight_sum
         l2 = alpha / weight_sum
         for j in range(param_lo, min(param_hi, n_coefs)):

@@ -212,3 +212,34 @@ class Team:
         self._workers.clear()
         if exc_info[0] is None:
             self.check()
+
+
+# -- dividing work among the team, and adding up its parts -----------------------------
+
+
+@kernel
+def share(n, tid, n_threads):
+    """``[lo, hi)``: thread ``tid``'s block of ``n`` items split in ``n_threads``
+    blocks of ``ceil(n / n_threads)`` (the last ones may be short or empty)."""
+    size = (n + n_threads - 1) // n_threads
+    lo = min(tid * size, n)
+    return lo, min(lo + size, n)
+
+
+@kernel
+def sum_parts_inplace(part_grads, grads, lo, hi):
+    """``grads[lo:hi] = sum_p part_grads[p, lo:hi]``, summed in part order."""
+    for j in range(lo, hi):
+        grads[j] = part_grads[0, j]
+    for part in range(1, part_grads.shape[0]):
+        for j in range(lo, hi):
+            grads[j] += part_grads[part, j]
+
+
+@kernel
+def team_total(part_sums, column):
+    """Sum over the team's threads of one column of ``part_sums``, in thread order."""
+    total = 0.0
+    for part in range(part_sums.shape[0]):
+        total += part_sums[part, column]
+    return total
