@@ -425,7 +425,10 @@ class BaseMultilayerPerceptron(SolverMixin, BaseEstimator, ABC):
 
     def _score_with_function(self, X, y, sample_weight, score_function):
         """Private score method without input validation."""
-        y_pred = self._predict(X, check_input=False)
+        return self._score_prediction(y, self._predict(X, check_input=False), sample_weight, score_function)
+
+    @staticmethod
+    def _score_prediction(y, y_pred, sample_weight, score_function):
         if np.issubdtype(y_pred.dtype, np.floating) and not np.isfinite(y_pred).all():
             return np.nan
         return score_function(y, y_pred, sample_weight=sample_weight)

@@ -225,10 +225,13 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         return self._predict(X)
 
     def _predict(self, X, check_input=True):
-        y_pred = self._forward_pass_fast(X, check_input=check_input)
-        if self.n_outputs_ == 1:
-            y_pred = y_pred.ravel()
-        return self._label_binarizer.inverse_transform(y_pred)
+        return self._prediction_of(self._forward_pass_fast(X, check_input=check_input))
+
+    def _prediction_of(self, output):
+        """The class labels the output layer's activations predict."""
+        return self._label_binarizer.inverse_transform(output.ravel() if self.n_outputs_ == 1 else output)
+
+    _score_function = staticmethod(accuracy_score)
 
     def _score(self, X, y, sample_weight=None):
         return super()._score_with_function(X, y, sample_weight=sample_weight, score_function=accuracy_score)
@@ -445,10 +448,13 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
         return self._predict(X)
 
     def _predict(self, X, check_input=True):
-        y_pred = self._forward_pass_fast(X, check_input=check_input)
-        if y_pred.shape[1] == 1:
-            return y_pred.ravel()
-        return y_pred
+        return self._prediction_of(self._forward_pass_fast(X, check_input=check_input))
+
+    def _prediction_of(self, output):
+        """The predicted values: the output layer's activations."""
+        return output.ravel() if output.shape[1] == 1 else output
+
+    _score_function = staticmethod(r2_score)
 
     def _score(self, X, y, sample_weight=None):
         return super()._score_with_function(X, y, sample_weight=sample_weight, score_function=r2_score)

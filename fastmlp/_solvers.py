@@ -159,9 +159,11 @@ class SolverMixin:
                     if self.verbose:
                         print("Iteration %d, loss = %.8f" % (self.n_iter_, self.loss_))
 
+                    val_score = None
                     if validation is not None:
-                        self.validation_loss_curve_.append(validation.loss(self))
-                    self._update_no_improvement_count(early_stopping, validation)
+                        val_score, val_loss = validation.measure(self)
+                        self.validation_loss_curve_.append(val_loss)
+                    self._update_no_improvement_count(early_stopping, val_score)
                     optimizer.iteration_ends(self.t_)
 
                     if self._no_improvement_count > self.n_iter_no_change:
@@ -194,9 +196,8 @@ class SolverMixin:
         if early_stopping:
             params[:] = self._best_params
 
-    def _update_no_improvement_count(self, early_stopping, validation):
+    def _update_no_improvement_count(self, early_stopping, val_score):
         if early_stopping:
-            val_score = validation.score(self)
             self.validation_scores_.append(val_score)
             if self.verbose:
                 print("Validation score: %f" % self.validation_scores_[-1])
@@ -209,8 +210,8 @@ class SolverMixin:
                 self.best_validation_score_ = last_valid_score
                 self._best_params[:] = self._params
         else:
-            if validation is not None:  # the user's validation set, without early stopping
-                self.validation_scores_.append(validation.score(self))
+            if val_score is not None:  # the user's validation set, without early stopping
+                self.validation_scores_.append(val_score)
             if self.loss_curve_[-1] > self.best_loss_ - self.tol:
                 self._no_improvement_count += 1
             else:

@@ -24,13 +24,13 @@ class ValidationSet:
             )
         self.X, self.y, self.Y, self.sample_weight = X, y, Y, sample_weight
 
-    def score(self, estimator):
-        return estimator._score(self.X, self.y, sample_weight=self.sample_weight)
-
-    def loss(self, estimator):
-        """The loss of ``loss_curve_`` on these rows, without its L2 term."""
+    def measure(self, estimator):
+        """``(score, loss)`` of the estimator on these rows, from one forward
+        pass: its ``score`` and the loss of ``loss_curve_`` without the L2 term."""
         out = estimator._forward_pass_fast(self.X, check_input=False)
-        return float(LOSS_FUNCTIONS[estimator._loss_name()](self.Y, out, self.sample_weight))
+        y_pred = estimator._prediction_of(out)
+        score = estimator._score_prediction(self.y, y_pred, self.sample_weight, estimator._score_function)
+        return score, float(LOSS_FUNCTIONS[estimator._loss_name()](self.Y, out, self.sample_weight))
 
 
 def user_validation_set(estimator, X_val, y_val, sample_weight_val, dtype):
