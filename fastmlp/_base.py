@@ -182,6 +182,12 @@ class BaseMultilayerPerceptron(SolverMixin, BaseEstimator, ABC):
     # -- fitting ----------------------------------------------------------------
 
     def _check_stochastic_options(self):
+        if self.solver == "adamw" and self.alpha * self.learning_rate_init >= 1:
+            raise ValueError(
+                "With solver='adamw', each step multiplies the weights by 1 - learning_rate * "
+                f"alpha, which must stay positive: alpha * learning_rate_init is "
+                f"{self.alpha * self.learning_rate_init:g}, it must be < 1."
+            )
         if self.max_grad_norm is not None and self.solver == "lbfgs":
             raise ValueError(
                 "max_grad_norm clips the gradient of each mini-batch step of the stochastic "

@@ -20,9 +20,10 @@ COMMON_PARAMETERS_DOC = """
         Strength of the L2 regularization term, divided by the sample size
         (or the sum of sample weights) when added to the loss. With
         ``solver='adamw'`` it is instead the decoupled weight decay: each step
-        first multiplies the weights (not the biases) by
-        ``1 - learning_rate_init * alpha``, whatever the sample size, and the
-        loss has no L2 term.
+        first multiplies the weights (not the biases) by ``1 - lr * alpha``,
+        ``lr`` the epoch's learning rate (``learning_rate_init`` unless
+        ``learning_rate_schedule`` changes it), whatever the sample size, and
+        the loss has no L2 term (``alpha * learning_rate_init`` must be < 1).
 
     batch_size : int or 'auto', default='auto'
         Size of minibatches for stochastic optimizers; 'auto' is
@@ -173,7 +174,8 @@ SCHEDULE_DOC = """
         be 'constant' with a schedule). None: scikit-learn's behaviour.
         'cosine': ``learning_rate_init * (1 + cos(pi * epoch / max_iter)) / 2``,
         from ``learning_rate_init`` at the first epoch down towards 0 at
-        ``max_iter``. 'plateau': divided by 5 each time the loss (or the
+        ``max_iter``, and 0 after (``partial_fit`` calls beyond ``max_iter``
+        epochs take no step; a ``fit`` starts the schedule again). 'plateau': divided by 5 each time the loss (or the
         validation score) stops improving by ``tol`` for ``n_iter_no_change``
         epochs, and training stops once it is at most 1e-6 (scikit-learn's
         'adaptive'). A callable ``epoch -> factor`` (epochs counted from 0)

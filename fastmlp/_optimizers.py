@@ -197,8 +197,26 @@ class _OptimizerState:
             self.hyper = hyper
         self.__dict__.setdefault("plateau_learning_rate", self.learning_rate_init)
 
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        if callable(state.get("schedule")):
+            # a callable schedule is the estimator's parameter, set again at each fit
+            state["schedule"] = None
+        return state
+
     def set_schedule(self, schedule, warmup_iter, max_iter):
         self.schedule, self.warmup_iter, self.max_iter = schedule, warmup_iter, max_iter
+
+    def set_weight_decay(self, alpha):
+        """AdamW's decay coefficient, from the estimator's current ``alpha``."""
+        if self.decoupled_weight_decay:
+            self.hyper[WEIGHT_DECAY] = alpha
+
+    @property
+    def decoupled_weight_decay(self):
+        """Whether this is AdamW's state (its ``alpha`` decays the weights in
+        the step, instead of an L2 term in the gradient)."""
+        return int(self.hyper[CODE]) == ADAMW
 
     def set_max_grad_norm(self, max_grad_norm):
         """Clip each batch's gradient to this global L2 norm (None: no clipping)."""
@@ -221,9 +239,17 @@ class _OptimizerState:
                 setattr(self, name, array.copy())
 
     def begin_epoch(self):
-        """Set the epoch's learning rate from the schedule (nothing without one)."""
+        """Set the epoch's learning rate from the schedule (nothing without one,
+        but the rate a schedule removed since had set goes back to
+        ``learning_rate_init``)."""
         if self.schedule is None and not self.warmup_iter:
+            if self.__dict__.get("scheduled"):
+                self.scheduled = False
+                self.hyper[SCHEDULED_LR] = self.learning_rate_init
+                if int(self.hyper[CODE]) == SGD:
+                    self.learning_rate = self.learning_rate_init
             return
+        self.scheduled = True
         rate = self.plateau_learning_rate * warmup_factor(self.epoch, self.warmup_iter)
         if self.schedule is not None:
             rate *= schedule_factor(self.schedule, self.epoch, self.max_iter)

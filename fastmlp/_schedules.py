@@ -9,8 +9,9 @@ import math
 
 
 def _cosine(epoch, max_iter):
-    """From 1 at the first epoch down towards 0 at ``max_iter``."""
-    return 0.5 * (1.0 + math.cos(math.pi * epoch / max_iter))
+    """From 1 at the first epoch down towards 0 at ``max_iter``, and 0 after
+    (partial_fit calls past ``max_iter`` epochs take no step)."""
+    return 0.5 * (1.0 + math.cos(math.pi * min(epoch, max_iter) / max_iter))
 
 
 def _plateau(epoch, max_iter):

@@ -82,6 +82,7 @@ class SolverMixin:
         optimizer = self._optimizer
         optimizer.set_schedule(self.learning_rate_schedule, self.warmup_iter, self.max_iter)
         optimizer.set_max_grad_norm(self.max_grad_norm)
+        optimizer.set_weight_decay(self.alpha)
 
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
@@ -90,7 +91,9 @@ class SolverMixin:
             train_idx, validation = split_validation_set(self, data)
         else:
             train_idx = np.arange(data.n_samples)
-        if validation is not None and self.validation_loss_curve_ is None:
+        if validation is None:
+            self.validation_loss_curve_ = None  # a warm fit without one: no stale curve
+        elif self.validation_loss_curve_ is None:
             self.validation_loss_curve_ = []
         if validation is not None and not early_stopping and self.validation_scores_ is None:
             self.validation_scores_ = []  # scored, stopping nothing
@@ -109,7 +112,8 @@ class SolverMixin:
 
         blas_threads, n_threads = _threads.plan(layer_units, batch_size, data.is_sparse)
         # AdamW decays the weights in its step instead (its loss has no L2 term)
-        coupled_l2 = 0.0 if self.solver == "adamw" else float(self.alpha)
+        # (the state's kind decides: a partial_fit keeps the optimizer it started with)
+        coupled_l2 = 0.0 if optimizer.decoupled_weight_decay else float(self.alpha)
         epoch_rows = np.empty(n_samples, dtype=np.int64)
         progress = np.zeros(_backprop.N_PROGRESS)
         chunk_rows = rows_between_interrupt_checks(layer_units, batch_size)

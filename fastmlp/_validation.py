@@ -7,6 +7,7 @@ import numpy as np
 from sklearn.base import is_classifier
 from sklearn.model_selection import train_test_split
 from sklearn.neural_network._base import LOSS_FUNCTIONS
+from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import _check_sample_weight, column_or_1d, validate_data
 
 
@@ -55,12 +56,19 @@ def user_validation_set(estimator, X_val, y_val, sample_weight_val, dtype):
     if sample_weight_val is not None:
         sample_weight_val = _check_sample_weight(sample_weight_val, X_val)
     if is_classifier(estimator):
+        y_type = estimator._label_binarizer.y_type_
+        if y_type.startswith("multilabel") != (type_of_target(y_val) == "multilabel-indicator"):
+            raise ValueError(f"y_val is {type_of_target(y_val)!r} but y was {y_type!r}.")
         unseen = np.setdiff1d(np.unique(y_val), estimator.classes_) if y_val.ndim == 1 else []
         if len(unseen):
             raise ValueError(f"y_val has classes not in y: {unseen}. Classes are {estimator.classes_}.")
         Y_val = estimator._label_binarizer.transform(y_val).astype(dtype)
     else:
         Y_val = np.asarray(y_val, dtype=dtype).reshape(len(y_val), -1)
+        if estimator.loss == "poisson" and np.any(Y_val < 0):
+            raise ValueError("Some value(s) of y_val are negative which is not allowed for Poisson regression.")
+    if Y_val.shape[1] != estimator.n_outputs_:
+        raise ValueError(f"y_val has {Y_val.shape[1]} outputs (columns), but y has {estimator.n_outputs_}.")
     return ValidationSet(X_val, y_val, Y_val, sample_weight_val)
 
 

@@ -105,3 +105,27 @@ def test_adamw_is_a_stochastic_solver_for_users():
         warnings.simplefilter("ignore")
         est.set_params(early_stopping=True).fit(X, Y > 0)
     assert len(est.validation_scores_) == est.n_iter_
+
+
+def test_a_partial_fit_keeps_the_optimizer_it_started_with():
+    """As scikit-learn: changing solver between partial_fit calls keeps the
+    state's optimizer, and its way of regularising with alpha."""
+    params = dict(hidden_layer_sizes=(5,), random_state=0, alpha=0.5)
+    stayed = MLPRegressor(solver="adam", **params).partial_fit(X, Y).partial_fit(X, Y)
+    switched = MLPRegressor(solver="adam", **params).partial_fit(X, Y)
+    switched.set_params(solver="adamw").partial_fit(X, Y)
+    for a, b in zip(stayed.coefs_, switched.coefs_):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_adamw_follows_alpha_set_between_partial_fits():
+    est = MLPRegressor(solver="adamw", alpha=0.5, hidden_layer_sizes=(5,), random_state=0).partial_fit(X, Y)
+    est.set_params(alpha=2.0).partial_fit(X, Y)
+    from fastmlp._optimizers import WEIGHT_DECAY
+
+    assert est._optimizer.hyper[WEIGHT_DECAY] == 2.0
+
+
+def test_adamw_rejects_a_decay_that_would_flip_the_weights():
+    with pytest.raises(ValueError, match="alpha \\* learning_rate_init is 2, it must be < 1"):
+        MLPRegressor(solver="adamw", alpha=2000.0).fit(X, Y)

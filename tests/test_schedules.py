@@ -169,3 +169,36 @@ def test_optimizer_states_pickled_before_schedules_load_and_train():
     today.partial_fit(X, Y)
     for a, b in zip(old.coefs_, today.coefs_):
         np.testing.assert_array_equal(a, b)
+
+
+def test_cosine_stays_at_zero_past_max_iter_and_a_fit_starts_it_again():
+    est = _quiet(lambda: MLPRegressor(learning_rate_schedule="cosine", max_iter=5, random_state=0,
+                                      hidden_layer_sizes=(4,)).fit(X, Y))  # fmt: skip
+    before = [c.copy() for c in est.coefs_]
+    for _ in range(3):
+        est.partial_fit(X, Y)
+        assert est._optimizer.hyper[SCHEDULED_LR] == 0.0
+    for a, b in zip(before, est.coefs_):
+        np.testing.assert_array_equal(a, b)
+    _quiet(lambda: est.fit(X, Y))
+    assert est._optimizer.epoch == 5
+
+
+def test_removing_the_schedule_between_partial_fits_restores_the_rate():
+    for solver in ("sgd", "adam"):
+        est = MLPRegressor(solver=solver, learning_rate_schedule=lambda e: 0.01, hidden_layer_sizes=(4,), random_state=0)
+        est.partial_fit(X, Y)
+        assert est._optimizer.hyper[SCHEDULED_LR] == pytest.approx(1e-5)
+        est.set_params(learning_rate_schedule=None).partial_fit(X, Y)
+        assert est._optimizer.hyper[SCHEDULED_LR] == 1e-3
+        if solver == "sgd":
+            assert est._optimizer.learning_rate == 1e-3
+
+
+def test_a_model_with_a_callable_schedule_pickles_once_the_parameter_is_reset():
+    import pickle
+
+    est = MLPRegressor(learning_rate_schedule=lambda e: 0.5, hidden_layer_sizes=(4,), random_state=0).partial_fit(X, Y)
+    est.set_params(learning_rate_schedule=None)
+    restored = pickle.loads(pickle.dumps(est))
+    assert restored._optimizer.schedule is None

@@ -96,13 +96,53 @@ def test_a_pipeline_transforms_the_validation_set_with_metadata_routing():
          "sample weights sum to zero"),
     ],
 )
-def test_bad_validation_sets_are_rejected_before_training(kwargs, message):
+def test_bad_validation_sets_are_rejected_before_training(kwargs, message, monkeypatch):
     est = _quiet(lambda: MLPClassifier(max_iter=3, random_state=0).fit(X_TRAIN, Y_TRAIN))
     before = [c.copy() for c in est.coefs_]
+    epochs = _count_epochs(monkeypatch)
     with pytest.raises(ValueError, match=message):
         est.fit(X_TRAIN, Y_TRAIN, **kwargs)
+    assert epochs == []  # rejected before any training, not rolled back after
     for a, b in zip(before, est.coefs_):
         np.testing.assert_array_equal(a, b)
+
+
+def _count_epochs(monkeypatch):
+    from fastmlp import _solvers
+
+    calls, real = [], _solvers.train_epoch_inplace
+
+    def counting(*args):
+        calls.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(_solvers, "train_epoch_inplace", counting)
+    return calls
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: (MLPRegressor(), np.ones((40, 2))), "y_val has 2 outputs"),
+        (lambda: (MLPRegressor(loss="poisson"), -np.ones(40)), "y_val are negative"),
+        (lambda: (MLPClassifier(), np.full((40, 3), 2)), "y_val is 'multilabel-indicator' but y was 'multiclass'"),
+    ],
+)
+def test_validation_targets_are_checked_as_training_targets(make, message, monkeypatch):
+    est, y_val = make()
+    y_train = np.abs(Y_TRAIN) if isinstance(est, MLPRegressor) else Y_TRAIN
+    epochs = _count_epochs(monkeypatch)
+    with pytest.raises(ValueError, match=message):
+        est.fit(X_TRAIN, y_train, X_val=X_VAL[:40], y_val=y_val)
+    assert epochs == []
+
+
+def test_a_warm_fit_without_the_set_has_no_stale_validation_loss_curve():
+    est = _quiet(lambda: MLPClassifier(max_iter=5, random_state=0, warm_start=True).fit(
+        X_TRAIN, Y_TRAIN, X_val=X_VAL, y_val=Y_VAL))  # fmt: skip
+    assert len(est.validation_loss_curve_) == 5
+    _quiet(lambda: est.fit(X_TRAIN, Y_TRAIN))
+    assert est.validation_loss_curve_ is None
 
 
 def test_lbfgs_has_no_epochs_to_score():
