@@ -203,3 +203,19 @@ MAX_GRAD_NORM_DOC = """
         .. versionadded:: fastmlp 0.2
            fastmlp's own.
 """
+
+CLASS_WEIGHT_DOC = """
+    class_weight : dict, list of dict or 'balanced', default=None
+        Weights of the classes, as in :class:`sklearn.linear_model.LogisticRegression`:
+        ``{class_label: weight}`` (classes not listed weigh 1), or ``'balanced'``,
+        ``n_samples / (n_classes * np.bincount(y))`` (counted with the sample
+        weights when given). Multilabel targets take one dict per label column
+        (``{0: w0, 1: w1}``) or ``'balanced'`` per column, and a sample weighs
+        the product. They multiply ``sample_weight``: without one, a fit equals
+        the fit with ``sample_weight=compute_sample_weight(class_weight, y)``,
+        and the early-stopping validation score is weighted too.
+        ``partial_fit`` takes a dict, not ``'balanced'``.
+
+        .. versionadded:: fastmlp 0.2
+           fastmlp's own: scikit-learn's MLPClassifier has no class_weight.
+"""

@@ -168,6 +168,19 @@ def record_steps(hyper, n_steps):
         hyper[LEARNING_RATE] = adam_learning_rate(hyper, t)
 
 
+def _adaptive_rule(msg, verbose, rate):
+    """scikit-learn's 'adaptive' rule when training stops improving: stop at a
+    rate of 1e-6 or less, else go on at a fifth of it. ``(stop, rate)``."""
+    if rate <= 1e-6:
+        if verbose:
+            print(msg + " Learning rate too small. Stopping.")
+        return True, rate
+    rate /= 5.0
+    if verbose:
+        print(msg + " Setting learning rate to %f" % rate)
+    return False, rate
+
+
 class _OptimizerState:
     """Flat moment buffers ``m``, ``v`` and the ``hyper`` vector the kernel reads,
     and the learning-rate schedule (``learning_rate_schedule``, ``warmup_iter``)
@@ -262,14 +275,8 @@ class _OptimizerState:
 
     def trigger_stopping(self, msg, verbose):
         if self.schedule == "plateau":  # scikit-learn's 'adaptive', for every solver
-            if self.plateau_learning_rate <= 1e-6:
-                if verbose:
-                    print(msg + " Learning rate too small. Stopping.")
-                return True
-            self.plateau_learning_rate /= 5.0
-            if verbose:
-                print(msg + " Setting learning rate to %f" % self.plateau_learning_rate)
-            return False
+            stop, self.plateau_learning_rate = _adaptive_rule(msg, verbose, self.plateau_learning_rate)
+            return stop
         if verbose:
             print(msg + " Stopping.")
         return True
@@ -296,14 +303,8 @@ class SGDState(_OptimizerState):
     def trigger_stopping(self, msg, verbose):
         if self.lr_schedule != "adaptive":
             return super().trigger_stopping(msg, verbose)
-        if self.learning_rate <= 1e-6:
-            if verbose:
-                print(msg + " Learning rate too small. Stopping.")
-            return True
-        self.learning_rate /= 5.0
-        if verbose:
-            print(msg + " Setting learning rate to %f" % self.learning_rate)
-        return False
+        stop, self.learning_rate = _adaptive_rule(msg, verbose, self.learning_rate)
+        return stop
 
 
 class AdamState(_OptimizerState):
