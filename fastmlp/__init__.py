@@ -1,8 +1,8 @@
 """fastmlp: scikit-learn's MLPClassifier and MLPRegressor, trained by Numba kernels."""
 
-from ._lowlevel import forward_pass, loss_and_gradients
+from ._lowlevel import dropout_masks, forward_pass, loss_and_gradients
 from ._multilayer_perceptron import MLPClassifier, MLPRegressor
 
 __version__ = "0.1.0"
 
-__all__ = ["MLPClassifier", "MLPRegressor", "forward_pass", "loss_and_gradients", "__version__"]
+__all__ = ["MLPClassifier", "MLPRegressor", "dropout_masks", "forward_pass", "loss_and_gradients", "__version__"]

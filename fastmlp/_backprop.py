@@ -1,19 +1,20 @@
-"""The batched forward pass, delta backprop and the fused training epoch.
+"""Delta backprop and the fused training epoch.
 
 Everything here is a Numba kernel over contiguous arrays of one float dtype,
 integer codes and Python scalars (see docs/MATH.md for the equations):
 
-    forward    Z_l = A_{l-1} W_l + b_l,  A_l = f_l(Z_l)          one GEMM per layer
+    forward    Z_l = A_{l-1} W_l + b_l,  A_l = f_l(Z_l)          (_forward)
     backward   delta_L = s (A_L - Y) / S
-               delta_l = (delta_{l+1} W_{l+1}^T) * f'(A_l)        one GEMM per layer
+               delta_l = (delta_{l+1} W_{l+1}^T) * f'(Z_l)        one GEMM per layer
     gradients  grad_W_l = A_{l-1}^T delta_l + (alpha / S) W_l,  grad_b_l = sum_rows delta_l
 
-Parameters, gradients and optimizer moments are flat buffers in the layout of
-``_layout.ParameterLayout``; activations and error terms of a batch live in one
-flat workspace allocated once per fit. Where each layer's blocks start is
-computed once per kernel call (``network_offsets``), so nothing is allocated
-per mini-batch. Sparse input is CSR: its rows enter only the first layer's two
-products, which run on the CSR structure.
+with ``f'(Z_l)`` read off ``A_l`` for most activations and off the kept
+``Z_l`` for the others, and hidden units dropped by ``_dropout`` masking
+``A_l`` and ``delta_l`` alike. Parameters, gradients and optimizer moments are
+flat buffers in the layout of ``_layout.ParameterLayout``; activations and
+error terms of a batch live in one flat workspace allocated once per fit.
+Where each layer's blocks start is computed once per kernel call
+(``_forward.network_offsets``), so nothing is allocated per mini-batch.
 
 Because layers, activations, losses and optimizers are all runtime values,
 each kernel compiles once per dtype.
@@ -21,10 +22,33 @@ each kernel compiles once per dtype.
 
 import numpy as np
 
-from ._activations import ACTIVATIONS, add_bias_activate_inplace, multiply_derivative_inplace
+from ._activations import multiply_derivative_inplace, multiply_preactivation_derivative_inplace, needs_preactivation
 from ._borrowed import borrowed
 from ._config import kernel
-from ._losses import LOSSES, loss_and_output_delta
+from ._dropout import drop_error_terms_inplace
+from ._forward import (  # noqa: F401  (codes and helpers re-exported for callers of the kernels)
+    ACT,
+    COEF,
+    INDEX_DTYPE,
+    INTERCEPT,
+    IS_SPARSE,
+    LOSS,
+    MEAN_OVER_OUTPUTS,
+    OUTPUT_ACTIVATION,
+    PRE,
+    PREDICT_CHUNK_ROWS,
+    USE_WEIGHT,
+    X_TRANSPOSED,
+    csr_rows_transpose_dot,
+    forward_batch_inplace,
+    layer_activation,
+    layers_workspace_size,
+    make_codes,
+    network_offsets,
+    no_sparse_input,
+    predict_inplace,
+)
+from ._losses import loss_and_output_delta
 from ._optimizers import (
     MAX_GRAD_NORM,
     STEP,
@@ -35,127 +59,6 @@ from ._optimizers import (
     scale_range_inplace,
 )
 from ._team import barrier, share, sum_parts_inplace, team_total
-
-# Slots of the integer ``codes`` vector passed to the kernels.
-# MEAN_OVER_OUTPUTS: report squared error averaged over outputs (scikit-learn's loss_).
-# X_TRANSPOSED: dense X is passed as its transpose, (n_features, n_samples)
-# C-contiguous: how a Fortran-ordered X (pandas, a transposed array) is taken
-# without copying it.
-HIDDEN_ACTIVATION, OUTPUT_ACTIVATION, LOSS, IS_SPARSE, USE_WEIGHT, MEAN_OVER_OUTPUTS, X_TRANSPOSED = range(7)
-N_CODES = 7
-
-# The integer type of CSR indices the kernels are compiled for first: SciPy's
-# own for every matrix under 2**31 stored values. int64 indices are taken as
-# they are too (Numba compiles them a specialisation of their own, once).
-INDEX_DTYPE = np.int32
-
-
-
-def make_codes(hidden_activation, output_activation, loss="squared_error", *, is_sparse=False,
-               use_weight=False, mean_over_outputs=False, x_transposed=False):  # fmt: skip
-    """The integer ``codes`` vector the kernels take, from names."""
-    codes = np.zeros(N_CODES, dtype=np.int64)
-    codes[HIDDEN_ACTIVATION] = ACTIVATIONS[hidden_activation]
-    codes[OUTPUT_ACTIVATION] = ACTIVATIONS[output_activation]
-    codes[LOSS] = LOSSES[loss]
-    codes[IS_SPARSE] = is_sparse
-    codes[USE_WEIGHT] = use_weight
-    codes[MEAN_OVER_OUTPUTS] = mean_over_outputs
-    codes[X_TRANSPOSED] = x_transposed
-    return codes
-
-
-def no_sparse_input(dtype):
-    """``(data, indices, indptr)`` standing for "X is dense": empty arrays of
-    the types a CSR X has, so that dense and sparse fits share one compile."""
-    index = np.empty(0, dtype=INDEX_DTYPE)
-    return np.empty(0, dtype=dtype), index, index
-
-
-# Rows of the (3, n_layers + 1) offsets table: where layer l's W and b start
-# in the parameter buffer, and its activations in a workspace.
-COEF, INTERCEPT, ACT = range(3)
-
-# Rows per chunk in prediction: bounds the workspace while keeping GEMMs large.
-PREDICT_CHUNK_ROWS = 4096
-
-
-@kernel
-def network_offsets(layer_units, rows):
-    """(3, n_layers + 1) table of block starts: ``W_l``, ``b_l`` in the flat
-    parameters, and the ``rows x n_out`` activation block of layer l."""
-    n_layers = layer_units.shape[0] - 1
-    offsets = np.zeros((3, n_layers + 1), dtype=np.int64)
-    for l in range(n_layers):
-        offsets[COEF, l + 1] = offsets[COEF, l] + layer_units[l] * layer_units[l + 1]
-        offsets[ACT, l + 1] = offsets[ACT, l] + rows * layer_units[l + 1]
-    offsets[INTERCEPT, 0] = offsets[COEF, n_layers]
-    for l in range(n_layers):
-        offsets[INTERCEPT, l + 1] = offsets[INTERCEPT, l] + layer_units[l + 1]
-    return offsets
-
-
-@kernel
-def csr_rows_dot(data, indices, indptr, rows, W, out):
-    """``out = X[rows] @ W`` for CSR ``X``; out is (len(rows), n_out)."""
-    n_out = W.shape[1]
-    for i in range(rows.shape[0]):
-        r = rows[i]
-        for k in range(n_out):
-            out[i, k] = 0
-        for p in range(indptr[r], indptr[r + 1]):
-            j = indices[p]
-            x = data[p]
-            for k in range(n_out):
-                out[i, k] += x * W[j, k]
-
-
-@kernel
-def csr_rows_transpose_dot(data, indices, indptr, rows, delta, out):
-    """``out = X[rows]^T @ delta`` for CSR ``X``; out is (n_features, n_out)."""
-    out[:] = 0
-    n_out = delta.shape[1]
-    for i in range(rows.shape[0]):
-        r = rows[i]
-        for p in range(indptr[r], indptr[r + 1]):
-            j = indices[p]
-            x = data[p]
-            for k in range(n_out):
-                out[j, k] += x * delta[i, k]
-
-
-@kernel
-def forward_batch_inplace(Xb, xb_transposed, X_data, X_indices, X_indptr, rows, params, layer_units, codes, offsets, acts, out):
-    """Forward pass of one batch; hidden ``A_l`` go to ``acts``, ``A_L`` to ``out``.
-
-    Dense rows are ``Xb`` (n_rows, n_features), or its transpose with
-    ``xb_transposed``; sparse rows are ``rows`` of the CSR matrix
-    (``codes[IS_SPARSE]``). ``out`` is (n_rows, n_outputs).
-    """
-    n_layers = layer_units.shape[0] - 1
-    n_rows = out.shape[0]
-    for l in range(n_layers):
-        n_in = layer_units[l]
-        n_out = layer_units[l + 1]
-        W = params[offsets[COEF, l] : offsets[COEF, l + 1]].reshape((n_in, n_out))
-        b = params[offsets[INTERCEPT, l] : offsets[INTERCEPT, l + 1]]
-        if l == n_layers - 1:
-            Z = out
-        else:
-            Z = acts[offsets[ACT, l] : offsets[ACT, l] + n_rows * n_out].reshape((n_rows, n_out))
-        if l == 0:
-            if codes[IS_SPARSE]:
-                csr_rows_dot(X_data, X_indices, X_indptr, rows, W, Z)
-            elif xb_transposed:
-                np.dot(Xb.T, W, Z)
-            else:
-                np.dot(Xb, W, Z)
-        else:
-            A_prev = acts[offsets[ACT, l - 1] : offsets[ACT, l - 1] + n_rows * n_in].reshape((n_rows, n_in))
-            np.dot(A_prev, W, Z)
-        code = codes[OUTPUT_ACTIVATION] if l == n_layers - 1 else codes[HIDDEN_ACTIVATION]
-        add_bias_activate_inplace(Z, b, code)
-
 
 @kernel
 def sum_of_squared_weights(params, n_coefs):
@@ -178,14 +81,19 @@ def weight_sum_of(sample_weight, use_weight, n_rows):
 
 
 @kernel
-def data_loss_and_grad(Xb, xb_transposed, X_data, X_indices, X_indptr, rows, Yb, swb, params, grads, layer_units, codes, offsets, eps, ws, weight_sum):
+def data_loss_and_grad(
+    Xb, xb_transposed, X_data, X_indices, X_indptr, rows, Yb, swb, params, grads, layer_units, codes, offsets,
+    eps, ws, weight_sum, dropout, step, first_row,
+):  # fmt: skip
     """Data term of the loss of some rows, and its gradient, written into ``grads``.
 
     The rows are ``Xb`` (or its transpose, with ``xb_transposed``), or ``rows``
     of a CSR X.
     ``ws`` holds every layer's activations (blocks at ``offsets[ACT]``, sized
     for the largest batch) followed by every layer's error terms, laid out
-    the same way. ``weight_sum`` is S of the whole batch these rows belong to
+    the same way, and the pre-activations layers keep (``offsets[PRE]``).
+    ``dropout``, ``step`` and ``first_row`` (the rows' first position in their
+    batch) as in ``forward_batch_inplace``. ``weight_sum`` is S of the whole batch these rows belong to
     (the rows may be one thread's share of it), so that losses and gradients
     of the shares add up to the batch's. The L2 term is left to the caller:
     the optimizer step adds ``(alpha / S) W`` in its own pass over the weights.
@@ -199,11 +107,16 @@ def data_loss_and_grad(Xb, xb_transposed, X_data, X_indices, X_indptr, rows, Yb,
     n_layers = layer_units.shape[0] - 1
     n_outputs = layer_units[n_layers]
     use_weight = codes[USE_WEIGHT] != 0
-    acts = ws[: offsets[ACT, n_layers]]
-    deltas = ws[offsets[ACT, n_layers] :]
+    n_acts = offsets[ACT, n_layers]
+    acts = ws[:n_acts]
+    deltas = ws[n_acts : 2 * n_acts]
+    pres = ws[2 * n_acts : 2 * n_acts + offsets[PRE, n_layers]]
     out_start = offsets[ACT, n_layers - 1]
     A_out = acts[out_start : out_start + n_rows * n_outputs].reshape((n_rows, n_outputs))
-    forward_batch_inplace(Xb, xb_transposed, X_data, X_indices, X_indptr, rows, params, layer_units, codes, offsets, acts, A_out)
+    forward_batch_inplace(
+        Xb, xb_transposed, X_data, X_indices, X_indptr, rows, params, layer_units, codes, offsets, acts, pres,
+        dropout, step, first_row, A_out,
+    )  # fmt: skip
 
     # delta_L = s (A_L - Y) / S, and grad_b_L, with the loss in the same pass
     delta = deltas[out_start : out_start + n_rows * n_outputs].reshape((n_rows, n_outputs))
@@ -234,7 +147,14 @@ def data_loss_and_grad(Xb, xb_transposed, X_data, X_indices, X_indptr, rows, Yb,
             delta_prev = deltas[offsets[ACT, l - 1] : offsets[ACT, l - 1] + n_rows * n_in].reshape((n_rows, n_in))
             np.dot(delta, W.T, delta_prev)
             grad_b_prev = grads[offsets[INTERCEPT, l - 1] : offsets[INTERCEPT, l]]
-            multiply_derivative_inplace(A_prev, delta_prev, codes[HIDDEN_ACTIVATION], grad_b_prev)
+            if dropout.shape[0] > 0:
+                drop_error_terms_inplace(A_prev, delta_prev, dropout, step, l - 1, first_row)
+            code = layer_activation(codes, l - 1, n_layers)
+            if needs_preactivation(code):
+                P = pres[offsets[PRE, l - 1] : offsets[PRE, l - 1] + n_rows * n_in].reshape((n_rows, n_in))
+                multiply_preactivation_derivative_inplace(P, delta_prev, code, grad_b_prev)
+            else:
+                multiply_derivative_inplace(A_prev, delta_prev, code, grad_b_prev)
     return loss
 
 
@@ -245,10 +165,23 @@ FIRST_ROW, STOP_ROW, PENALTY = range(3)
 N_PROGRESS = 3
 
 
+def training_workspace_size(layer_units, codes, batch_size, is_sparse, n_threads=1):
+    """Length of the flat workspace ``train_epoch_inplace`` uses.
+
+    One block per thread, for its ``ceil(batch_size / n_threads)`` rows: per
+    row the gathered inputs (dense only), targets and sample weight, then
+    every layer's activations, error terms and kept pre-activations.
+    """
+    n_features, n_outputs = layer_units[0], layer_units[-1]
+    part_rows = -(-batch_size // n_threads)
+    gathered = part_rows * ((0 if is_sparse else n_features) + n_outputs + 1)
+    return int(n_threads * (gathered + layers_workspace_size(layer_units, codes, part_rows)))
+
+
 @kernel
 def train_epoch_inplace(
     X, X_csr, Y, sample_weight, sample_idx, batch_size, params, grads, part_grads, part_sums,
-    optimizer, layer_units, codes, alpha, eps, ws, progress, tid, n_threads, sync,
+    optimizer, layer_units, codes, dropout, alpha, eps, ws, progress, tid, n_threads, sync,
 ):  # fmt: skip
     """Mini-batch training on part of an epoch, updating ``params`` and the
     optimizer state ``optimizer = (m, v, hyper)`` in place; run by every
@@ -277,8 +210,9 @@ def train_epoch_inplace(
 
     Returns ``sum_batches loss_batch * n_rows_batch`` over the call's batches,
     which summed over the epoch and divided by the number of rows is
-    scikit-learn's ``loss_`` (0 if the team was stopped). Adam's step count in
-    ``hyper`` counts the steps taken when the call returns.
+    scikit-learn's ``loss_`` (0 if the team was stopped). The step count in
+    ``hyper`` counts the steps taken when the call returns; a non-empty
+    ``dropout`` (``_dropout``) draws each batch's masks from it.
     """
     X_data, X_indices, X_indptr = X_csr
     opt_m, opt_v, opt_hyper = optimizer
@@ -293,7 +227,7 @@ def train_epoch_inplace(
     x_transposed = codes[X_TRANSPOSED] != 0
     x_width = 0 if is_sparse else n_features
     part_capacity = (batch_size + n_threads - 1) // n_threads
-    offsets = network_offsets(layer_units, part_capacity)
+    offsets = network_offsets(layer_units, codes, part_capacity)
     n_coefs = offsets[COEF, n_layers]
     # This thread's block of the workspace: its gathered rows, then its
     # activations and error terms.
@@ -354,7 +288,7 @@ def train_epoch_inplace(
                     swb[i] = sample_weight[r]
             batch_loss = data_loss_and_grad(
                 Xb, x_transposed, X_data, X_indices, X_indptr, rows, Yb, swb, params, my_grads,
-                layer_units, codes, offsets, eps, layers_ws, weight_sum,
+                layer_units, codes, offsets, eps, layers_ws, weight_sum, dropout, first_step + n_batches, lo,
             )  # fmt: skip
             if n_threads > 1:
                 part_sums[tid, 0] = batch_loss
@@ -395,14 +329,17 @@ def train_epoch_inplace(
 
 @kernel
 def full_batch_loss_and_grad(
-    X, X_csr, Y, sample_weight, params, grads, part_grads, part_sums, layer_units, codes, alpha, eps, ws,
-    tid, n_threads, sync,
+    X, X_csr, Y, sample_weight, params, grads, part_grads, part_sums, layer_units, codes, dropout, step, alpha,
+    eps, ws, tid, n_threads, sync,
 ):  # fmt: skip
     """Loss and gradient over all rows at once (L-BFGS); ``grads`` is written.
 
     X is used in place (never gathered); ``ws`` holds the activations and
     error terms of every row, in ``n_threads`` blocks of
-    ``ceil(n_samples / n_threads)`` rows. Run by a team as
+    ``ceil(n_samples / n_threads)`` rows (``layers_workspace_size``).
+    ``dropout`` and ``step`` as in ``_forward.forward_batch_inplace`` (the
+    estimators pass no dropout here: L-BFGS needs a deterministic loss; the
+    low-level API uses them for gradient checks under a fixed mask). Run by a team as
     ``train_epoch_inplace`` is: each thread takes a block of rows into
     ``part_grads[tid]``, then sums the parts and adds the L2 term over its
     share of the parameters; workers stay in the kernel between calls. W5
@@ -414,7 +351,7 @@ def full_batch_loss_and_grad(
     n_samples = Y.shape[0]
     n_layers = layer_units.shape[0] - 1
     use_weight = codes[USE_WEIGHT] != 0
-    offsets = network_offsets(layer_units, (n_samples + n_threads - 1) // n_threads)
+    offsets = network_offsets(layer_units, codes, (n_samples + n_threads - 1) // n_threads)
     n_coefs = offsets[COEF, n_layers]
     weight_sum = weight_sum_of(sample_weight, use_weight, n_samples)
     x_transposed = codes[X_TRANSPOSED] != 0
@@ -426,7 +363,7 @@ def full_batch_loss_and_grad(
             X if x_transposed else X[lo:hi], x_transposed, X_data, X_indices, X_indptr, rows, Y[lo:hi],
             sample_weight[lo:hi] if use_weight else sample_weight, params,
             grads if n_threads == 1 else part_grads[tid], layer_units, codes, offsets, eps,
-            ws[tid * block : (tid + 1) * block], weight_sum,
+            ws[tid * block : (tid + 1) * block], weight_sum, dropout, step, lo,
         )  # fmt: skip
         param_lo, param_hi = share(params.shape[0], tid, n_threads)
         if n_threads > 1:
@@ -444,35 +381,3 @@ def full_batch_loss_and_grad(
         if tid == 0:
             return loss
     return 0.0
-
-
-@kernel
-def predict_inplace(X, X_data, X_indices, X_indptr, params, layer_units, codes, ws, out):
-    """Forward pass of every row of X into ``out`` (n_samples, n_outputs).
-
-    Rows go in chunks of ``PREDICT_CHUNK_ROWS`` so the workspace stays small.
-    Returns whether a dense X was all finite (the caller raises scikit-learn's
-    error when it was not; ``out`` is computed either way).
-    """
-    is_sparse = codes[IS_SPARSE] != 0
-    n_samples = out.shape[0]
-    all_finite = True
-    if not is_sparse:
-        for i in range(n_samples):
-            for j in range(X.shape[1]):
-                if not np.isfinite(X[i, j]):
-                    all_finite = False
-    if n_samples == 0:
-        return all_finite
-    chunk = min(PREDICT_CHUNK_ROWS, n_samples)
-    offsets = network_offsets(layer_units, chunk)
-    rows = np.empty(0, dtype=np.int64)
-    for start in range(0, n_samples, chunk):
-        stop = min(start + chunk, n_samples)
-        if is_sparse:
-            rows = np.arange(start, stop)
-        forward_batch_inplace(
-            X[start:stop], False, X_data, X_indices, X_indptr, rows, params, layer_units, codes,
-            offsets, ws, out[start:stop],
-        )  # fmt: skip
-    return all_finite

@@ -20,12 +20,11 @@ from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from . import _threads
-from ._backprop import (
-    PREDICT_CHUNK_ROWS,
-    make_codes,
-    predict_inplace,
-)
+from ._activations import HIDDEN_ACTIVATIONS
 from ._data import TrainingData, kernel_inputs
+from ._dropout import dropout_vector
+from ._forward import PREDICT_CHUNK_ROWS, make_codes, predict_inplace
+from ._layer_options import dropout_rates, layer_activations
 from ._layout import WEIGHT_INITS, ParameterLayout
 from ._safeguards import (
     check_finite_weights,
@@ -48,7 +47,7 @@ class BaseMultilayerPerceptron(SolverMixin, BaseEstimator, ABC):
 
     _parameter_constraints: dict = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
+        "activation": [StrOptions(set(HIDDEN_ACTIVATIONS)), list, tuple],
         "solver": [StrOptions({"lbfgs", "sgd", "adam", "adamw"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
@@ -74,6 +73,7 @@ class BaseMultilayerPerceptron(SolverMixin, BaseEstimator, ABC):
         "learning_rate_schedule": [None, StrOptions(set(SCHEDULES)), callable],
         "warmup_iter": [Interval(Integral, 0, None, closed="left")],
         "max_grad_norm": [None, Interval(Real, 0, None, closed="neither")],
+        "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
     }
 
     @abstractmethod
@@ -231,6 +231,7 @@ class BaseMultilayerPerceptron(SolverMixin, BaseEstimator, ABC):
 
         layout = ParameterLayout(layer_units)
         params = layout.initialize(self.activation, self._random_state, dtype, self.weight_init)
+        self._dropout_seed = None  # drawn by the first fit with dropout
         self._set_flat_params(params, layout)
         self._best_params = self._params.copy()
 
@@ -266,13 +267,19 @@ class BaseMultilayerPerceptron(SolverMixin, BaseEstimator, ABC):
 
             check_finite_weights(self._params)
         self._dense_prediction_codes = (
-            (self.activation, self.out_activation_, False),
+            self._prediction_codes_key(is_sparse=False),
             self._build_prediction_codes(is_sparse=False),
         )
         return self
 
     def _prepare_fit(self, X, y, sample_weight, incremental):
         hidden_layer_sizes = validated_hidden_layer_sizes(self.hidden_layer_sizes)
+        layer_activations(self.activation, len(hidden_layer_sizes))
+        if dropout_rates(self.dropout, len(hidden_layer_sizes)).any() and self.solver == "lbfgs":
+            raise ValueError(
+                "dropout applies to the mini-batch steps of the stochastic solvers ('sgd', "
+                "'adam', 'adamw'); solver='lbfgs' needs a deterministic loss. Use dropout=0."
+            )
         self._check_stochastic_options()
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
 
@@ -405,11 +412,23 @@ class BaseMultilayerPerceptron(SolverMixin, BaseEstimator, ABC):
         per fit; they are rebuilt (not stored: predict leaves the estimator
         unchanged) when the activation was changed with set_params after fitting,
         which scikit-learn honours too."""
-        key = (self.activation, self.out_activation_, is_sparse)
+        key = self._prediction_codes_key(is_sparse)
         cached = self.__dict__.get("_dense_prediction_codes")
         if cached is not None and cached[0] == key:
             return cached[1]
         return self._build_prediction_codes(is_sparse)
+
+    def _prediction_codes_key(self, is_sparse):
+        activation = self.activation if isinstance(self.activation, str) else tuple(self.activation)
+        return (activation, self.out_activation_, is_sparse)
+
+    def _dropout_vector(self):
+        """The kernels' dropout vector (``_dropout``): empty without dropout;
+        the seed is drawn from the fit's random state when first needed."""
+        rates = dropout_rates(self.dropout, self.n_layers_ - 2)
+        if rates.any() and self.__dict__.get("_dropout_seed") is None:
+            self._dropout_seed = int(self._random_state.randint(np.iinfo(np.int32).max))
+        return dropout_vector(rates, self.__dict__.get("_dropout_seed"))
 
     def _build_prediction_codes(self, is_sparse):
         return make_codes(self.activation, self.out_activation_, is_sparse=is_sparse)

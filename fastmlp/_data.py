@@ -11,7 +11,7 @@ CSC (converted to CSR, as scikit-learn's sparse products would need too).
 import numpy as np
 import scipy.sparse as sp
 
-from ._backprop import make_codes, no_sparse_input
+from ._forward import make_codes, no_sparse_input
 from ._layout import as_kernel_input
 
 

@@ -5,8 +5,18 @@ COMMON_PARAMETERS_DOC = """
         The ith element is the number of neurons in the ith hidden layer. An
         empty tuple means no hidden layer (a linear or logistic model).
 
-    activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
-        Activation function for the hidden layers.
+    activation : str or list of str, default='relu'
+        Activation function for the hidden layers: scikit-learn's
+        ``'identity'``, ``'logistic'``, ``'tanh'`` and ``'relu'``, or
+        fastmlp's ``'leaky_relu'`` (slope 0.01 below 0), ``'elu'`` (alpha 1),
+        ``'selu'`` (with ``weight_init='lecun_normal'``), ``'gelu'`` (the
+        exact form ``z * Phi(z)``, Phi the normal CDF, not the tanh
+        approximation), ``'silu'`` (``z * sigmoid(z)``), ``'softplus'``
+        (``log(1 + e^z)``) or ``'mish'`` (``z * tanh(softplus(z))``). A list
+        or tuple gives one per hidden layer, first layer first.
+
+        .. versionadded:: fastmlp 0.2
+           The activations after 'relu', and one per layer, are fastmlp's own.
 
     solver : {'lbfgs', 'sgd', 'adam', 'adamw'}, default='adam'
         The solver for weight optimization: L-BFGS-B on the full-batch loss,
@@ -188,6 +198,22 @@ SCHEDULE_DOC = """
     warmup_iter : int, default=0
         Epochs of linear warm-up: the rate of epoch ``e < warmup_iter`` is
         multiplied by ``(e + 1) / (warmup_iter + 1)``, on top of any schedule.
+
+        .. versionadded:: fastmlp 0.2
+           fastmlp's own.
+"""
+
+DROPOUT_DOC = """
+    dropout : float or array-like of float, default=0.0
+        The fraction of each hidden layer's units dropped in training, in
+        [0, 1): one rate for every hidden layer, or one per hidden layer.
+        Inverted dropout: kept units are scaled by ``1 / (1 - rate)`` in
+        training, so prediction (which drops nothing) needs no scaling. Each
+        mini-batch draws its masks from ``random_state`` and its step number,
+        the same whatever the number of threads. 'sgd', 'adam' and 'adamw'
+        only ('lbfgs' needs a deterministic loss). ``loss_curve_`` records
+        the training loss with dropout, ``validation_loss_curve_`` the
+        validation loss without.
 
         .. versionadded:: fastmlp 0.2
            fastmlp's own.

@@ -1,4 +1,4 @@
-"""The flat parameter buffer, its per-layer views, initialisation and workspaces.
+"""The flat parameter buffer, its per-layer views and initialisation.
 
 All weights live in one 1-D buffer, in scikit-learn's ``_pack`` order: every
 layer's ``W`` (row-major, ``n_in x n_out``) first, then every layer's ``b``.
@@ -8,6 +8,8 @@ L-BFGS vector is the buffer itself.
 """
 
 import numpy as np
+
+from ._layer_options import activation_of_layer
 
 
 class ParameterLayout:
@@ -62,12 +64,13 @@ class ParameterLayout:
 
         The default, ``"glorot_uniform"``, is scikit-learn's draw, in its
         order: the same ``random_state`` gives scikit-learn's weights.
+        ``activation`` is the hidden activation, or one per hidden layer.
         """
         draw = WEIGHT_INITS[weight_init]
         buffer = np.empty(self.size, dtype=dtype)
         coefs, intercepts = self.views(buffer)
-        for W, b in zip(coefs, intercepts):
-            W[...], b[...] = draw(random_state, *W.shape, activation)
+        for layer, (W, b) in enumerate(zip(coefs, intercepts)):
+            W[...], b[...] = draw(random_state, *W.shape, activation_of_layer(activation, layer))
         return buffer
 
 
@@ -106,20 +109,6 @@ WEIGHT_INITS = {
     "he_normal": _zero_bias(_normal(lambda fan_in, fan_out: np.sqrt(2.0 / fan_in))),
     "lecun_normal": _zero_bias(_normal(lambda fan_in, fan_out: np.sqrt(1.0 / fan_in))),
 }
-
-
-def training_workspace_size(layer_units, batch_size, is_sparse, n_threads=1):
-    """Length of the flat workspace the training kernels use for one batch.
-
-    One block per thread, for its ``ceil(batch_size / n_threads)`` rows: per
-    row the gathered inputs (dense only), targets and sample weight, then
-    every layer's activations ``A`` and error terms ``delta``.
-    """
-    n_features, n_outputs = layer_units[0], layer_units[-1]
-    part_rows = -(-batch_size // n_threads)
-    per_row = (0 if is_sparse else n_features) + n_outputs + 1 + 2 * sum(layer_units[1:])
-    return int(n_threads * part_rows * per_row)
-
 
 
 class _ArrayInterface:

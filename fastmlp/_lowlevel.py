@@ -8,8 +8,10 @@ squared error, as in the worked example of MATH.md).
 
 import numpy as np
 
-from ._activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
-from ._backprop import full_batch_loss_and_grad, make_codes, no_sparse_input, predict_inplace
+from ._activations import ACTIVATIONS
+from ._backprop import full_batch_loss_and_grad, layers_workspace_size, make_codes, no_sparse_input, predict_inplace
+from ._dropout import dropout_mask, dropout_vector
+from ._layer_options import dropout_rates, layer_activations
 from ._layout import ParameterLayout
 from ._losses import CANONICAL_OUTPUT, LOSSES
 from ._team import SYNC_SIZE
@@ -38,8 +40,7 @@ def _prepare(X, coefs, intercepts, hidden_activation, output_activation):
                 f"Layer {i}: expected W of shape {expected} and b of shape ({expected[1]},), "
                 f"got {np.shape(W)} and {np.shape(b)}."
             )
-    if hidden_activation not in HIDDEN_ACTIVATIONS:
-        raise ValueError(f"hidden_activation must be one of {HIDDEN_ACTIVATIONS}, got {hidden_activation!r}.")
+    layer_activations(hidden_activation, layout.n_layers - 1, parameter="hidden_activation")
     if output_activation not in ACTIVATIONS:
         raise ValueError(f"output_activation must be one of {tuple(ACTIVATIONS)}, got {output_activation!r}.")
     return X, layout, layout.pack(coefs, intercepts, dtype)
@@ -55,7 +56,9 @@ def forward_pass(X, coefs, intercepts, *, hidden_activation="relu", output_activ
         ``W_l`` per layer, as in ``MLPClassifier.coefs_``.
     intercepts : list of arrays of shape (n_out,)
         ``b_l`` per layer.
-    hidden_activation : {'identity', 'logistic', 'tanh', 'relu'}
+    hidden_activation : str or list of str
+        Any hidden activation of the estimators (``fastmlp.MLPClassifier``'s
+        ``activation``), or one per hidden layer.
     output_activation : {'identity', 'logistic', 'tanh', 'relu', 'exp', 'softmax'}
 
     Returns
@@ -92,6 +95,9 @@ def loss_and_gradients(
     loss="squared_error",
     alpha=0.0,
     sample_weight=None,
+    dropout=0.0,
+    dropout_seed=0,
+    dropout_step=0,
 ):
     """Loss ``E`` of the given weights on (X, Y) and its gradients, by backprop.
 
@@ -107,7 +113,8 @@ def loss_and_gradients(
         Targets; for log losses, 0/1 indicators.
     coefs, intercepts : lists of arrays
         ``W_l`` (n_in, n_out) and ``b_l`` (n_out,) per layer.
-    hidden_activation : {'identity', 'logistic', 'tanh', 'relu'}
+    hidden_activation : str or list of str
+        Any hidden activation of the estimators, or one per hidden layer.
     output_activation : str or None
         Defaults to the loss's canonical output: identity for squared_error,
         softmax for log_loss, logistic for binary_log_loss, exp for poisson.
@@ -117,6 +124,13 @@ def loss_and_gradients(
     alpha : float, default=0.0
         L2 penalty on the weights (not the biases).
     sample_weight : array-like of shape (n_samples,), default=None
+    dropout : float or list of float, default=0.0
+        Dropout rate of every hidden layer, or of each. The masks are those
+        the estimators' kernels draw at step ``dropout_step`` of a fit whose
+        dropout seed is ``dropout_seed``, for a batch of these rows (see
+        :func:`dropout_masks`): fixed by the two, so that the loss is a
+        function of the weights and gradients can be checked.
+    dropout_seed, dropout_step : int, default=0
 
     Returns
     -------
@@ -150,11 +164,25 @@ def loss_and_gradients(
         if sample_weight.shape != (X.shape[0],):
             raise ValueError(f"sample_weight must have shape ({X.shape[0]},), got {sample_weight.shape}.")
     grads = np.empty_like(params)
-    workspace = np.empty(2 * X.shape[0] * int(sum(layout.layer_units[1:])), dtype=X.dtype)
+    workspace = np.empty(layers_workspace_size(layout.layer_units, codes, X.shape[0]), dtype=X.dtype)
+    dropout = dropout_vector(dropout_rates(dropout, layout.n_layers - 1), dropout_seed)
     value = full_batch_loss_and_grad(
         X, no_sparse_input(X.dtype), Y, sample_weight, params, grads, np.empty((0, layout.size), dtype=X.dtype),
-        np.zeros((1, 8)), layout.layer_units, codes, float(alpha), float(np.finfo(X.dtype).eps), workspace,
-        0, 1, np.zeros(SYNC_SIZE, dtype=np.int64),
+        np.zeros((1, 8)), layout.layer_units, codes, dropout, int(dropout_step), float(alpha),
+        float(np.finfo(X.dtype).eps), workspace, 0, 1, np.zeros(SYNC_SIZE, dtype=np.int64),
     )  # fmt: skip
     coef_grads, intercept_grads = layout.views(grads)
     return value, coef_grads, intercept_grads
+
+
+def dropout_masks(n_rows, hidden_layer_sizes, dropout, *, dropout_seed=0, dropout_step=0):
+    """The 0/1 masks of the hidden units, one (n_rows, width) array per hidden
+    layer, that a batch of ``n_rows`` rows draws at step ``dropout_step`` of a
+    fit with dropout seed ``dropout_seed`` (as :func:`loss_and_gradients`
+    applies them; kept units are also scaled by ``1 / (1 - rate)``)."""
+    sizes = list(hidden_layer_sizes)
+    rates = dropout_rates(dropout, len(sizes))
+    vector = dropout_vector(rates, dropout_seed)
+    if vector.shape[0] == 0:
+        return [np.ones((n_rows, width)) for width in sizes]
+    return [dropout_mask(vector, int(dropout_step), layer, 0, n_rows, width) for layer, width in enumerate(sizes)]

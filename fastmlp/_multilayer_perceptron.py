@@ -25,6 +25,7 @@ from ._docstrings import (
     CLASS_WEIGHT_DOC,
     COMMON_ATTRIBUTES_DOC,
     COMMON_PARAMETERS_DOC,
+    DROPOUT_DOC,
     MAX_GRAD_NORM_DOC,
     SCHEDULE_DOC,
     WEIGHT_INIT_DOC,
@@ -50,6 +51,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         + WEIGHT_INIT_DOC
         + SCHEDULE_DOC
         + MAX_GRAD_NORM_DOC
+        + DROPOUT_DOC
         + """
     Attributes
     ----------
@@ -122,12 +124,14 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         learning_rate_schedule=None,
         warmup_iter=0,
         max_grad_norm=None,
+        dropout=0.0,
     ):
         self.class_weight = class_weight
         self.weight_init = weight_init
         self.learning_rate_schedule = learning_rate_schedule
         self.warmup_iter = warmup_iter
         self.max_grad_norm = max_grad_norm
+        self.dropout = dropout
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
             activation=activation,
@@ -317,6 +321,7 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
         + WEIGHT_INIT_DOC
         + SCHEDULE_DOC
         + MAX_GRAD_NORM_DOC
+        + DROPOUT_DOC
         + """
     Attributes
     ----------"""
@@ -385,11 +390,13 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
         learning_rate_schedule=None,
         warmup_iter=0,
         max_grad_norm=None,
+        dropout=0.0,
     ):
         self.weight_init = weight_init
         self.learning_rate_schedule = learning_rate_schedule
         self.warmup_iter = warmup_iter
         self.max_grad_norm = max_grad_norm
+        self.dropout = dropout
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
             activation=activation,

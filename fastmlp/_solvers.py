@@ -19,9 +19,10 @@ from sklearn.utils.optimize import _check_optimize_result
 from . import _backprop, _threads
 from ._backprop import (
     full_batch_loss_and_grad,
+    layers_workspace_size,
     train_epoch_inplace,
+    training_workspace_size,
 )
-from ._layout import training_workspace_size
 from ._optimizers import make_optimizer_state
 from ._safeguards import (
     check_finite_weights,
@@ -43,10 +44,11 @@ class SolverMixin:
             n_threads = 1  # the row blocks of a transposed X are not contiguous
         part_grads = np.empty((n_threads if n_threads > 1 else 0, params.shape[0]), dtype=data.dtype)
         rows_per_thread = -(-n_samples // n_threads)
-        workspace = np.empty(n_threads * rows_per_thread * 2 * sum(layer_units[1:]), dtype=data.dtype)
+        codes = data.codes(self)
+        workspace = np.empty(n_threads * layers_workspace_size(layer_units, codes, rows_per_thread), dtype=data.dtype)
         kernel_args = (
             data.X, data.csr_arrays, data.Y, data.sample_weight, params, grads,
-            part_grads, np.zeros((n_threads, 8)), self._layout.layer_units, data.codes(self),
+            part_grads, np.zeros((n_threads, 8)), self._layout.layer_units, codes, np.empty(0), 0,
             float(self.alpha), float(np.finfo(data.dtype).eps), workspace,
         )  # fmt: skip
         iprint = 1 if (self.verbose is True or self.verbose >= 1) else -1
@@ -86,6 +88,7 @@ class SolverMixin:
 
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
+        dropout = self._dropout_vector()
         early_stopping = self.early_stopping
         if validation is None and early_stopping:
             train_idx, validation = split_validation_set(self, data)
@@ -117,13 +120,14 @@ class SolverMixin:
         epoch_rows = np.empty(n_samples, dtype=np.int64)
         progress = np.zeros(_backprop.N_PROGRESS)
         chunk_rows = rows_between_interrupt_checks(layer_units, batch_size)
+        codes = data.codes(self)
         kernel_args = (
             data.X, data.csr_arrays, data.Y, data.sample_weight, epoch_rows,
             batch_size, params, np.empty_like(params),
             np.empty((n_threads if n_threads > 1 else 0, params.shape[0]), dtype=params.dtype),
             np.zeros((n_threads, 8)), (optimizer.m, optimizer.v, optimizer.hyper),
-            self._layout.layer_units, data.codes(self), coupled_l2, float(np.finfo(params.dtype).eps),
-            np.empty(training_workspace_size(layer_units, batch_size, data.is_sparse, n_threads), dtype=params.dtype),
+            self._layout.layer_units, codes, dropout, coupled_l2, float(np.finfo(params.dtype).eps),
+            np.empty(training_workspace_size(layer_units, codes, batch_size, data.is_sparse, n_threads), dtype=params.dtype),
             progress,
         )  # fmt: skip
 

@@ -5,6 +5,27 @@ per-layer arrays, one function per equation. Every kernel is tested against it.
 """
 
 import numpy as np
+from scipy.special import erfc, expit
+
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _softplus(z):
+    return np.logaddexp(0.0, z)
+
+
+def _normal_cdf(z):
+    return 0.5 * erfc(-z / np.sqrt(2.0))  # 1 + erf(x) cancels for x << 0: erfc does not
+
+
+def _gelu(z):
+    return z * _normal_cdf(z)
+
+
+def _normal_pdf(z):
+    return np.exp(-0.5 * z**2) / np.sqrt(2 * np.pi)
+
 
 ACTIVATION = {
     "identity": lambda z: z,
@@ -14,6 +35,28 @@ ACTIVATION = {
     "exp": np.exp,
     "softmax": lambda z: np.exp(z - z.max(axis=1, keepdims=True))
     / np.exp(z - z.max(axis=1, keepdims=True)).sum(axis=1, keepdims=True),
+    "leaky_relu": lambda z: np.where(z > 0, z, 0.01 * z),
+    "elu": lambda z: np.where(z > 0, z, np.expm1(np.minimum(z, 0.0))),
+    "selu": lambda z: SELU_SCALE * np.where(z > 0, z, SELU_ALPHA * np.expm1(np.minimum(z, 0.0))),
+    "gelu": _gelu,
+    "silu": lambda z: z * expit(z),
+    "softplus": _softplus,
+    "mish": lambda z: z * np.tanh(_softplus(z)),
+}
+
+# f'(z) of every hidden activation, as a function of z (the textbook form)
+PRIME = {
+    "identity": lambda z: np.ones_like(z),
+    "logistic": lambda z: expit(z) * (1.0 - expit(z)),
+    "tanh": lambda z: 1.0 - np.tanh(z) ** 2,
+    "relu": lambda z: (z > 0).astype(z.dtype),
+    "leaky_relu": lambda z: np.where(z > 0, 1.0, 0.01),
+    "elu": lambda z: np.where(z > 0, 1.0, np.exp(np.minimum(z, 0.0))),
+    "selu": lambda z: SELU_SCALE * np.where(z > 0, 1.0, SELU_ALPHA * np.exp(np.minimum(z, 0.0))),
+    "gelu": lambda z: _normal_cdf(z) + z * _normal_pdf(z),
+    "silu": lambda z: expit(z) * (1.0 + z * (1.0 - expit(z))),
+    "softplus": expit,
+    "mish": lambda z: np.tanh(_softplus(z)) + z * (1.0 - np.tanh(_softplus(z)) ** 2) * expit(z),
 }
 
 # f'(z) written as a function of a = f(z)
@@ -49,22 +92,40 @@ def dloss_dA(loss, Y, A):
     raise ValueError("only squared error is used with a non-canonical output")
 
 
-def forward(X, coefs, intercepts, hidden, output):
-    """[A_0 = X, A_1, ..., A_L]."""
-    activations = [X]
+def hidden_names(hidden, n_hidden):
+    """One activation name per hidden layer, from one name or a list."""
+    return [hidden] * n_hidden if isinstance(hidden, str) else list(hidden)
+
+
+def forward(X, coefs, intercepts, hidden, output, dropout=None, keep_z=False):
+    """[A_0 = X, A_1, ..., A_L] (and [Z_1, ..., Z_L] with ``keep_z``).
+
+    ``hidden`` is one name or one per hidden layer; ``dropout`` a list of
+    (mask, rate) per hidden layer: inverted dropout, ``A_l <- A_l * mask /
+    (1 - rate)``.
+    """
+    names = hidden_names(hidden, len(coefs) - 1)
+    activations, pre_activations = [X], []
     for l, (W, b) in enumerate(zip(coefs, intercepts)):
         Z = activations[-1] @ W + b
-        f = ACTIVATION[output if l == len(coefs) - 1 else hidden]
-        activations.append(f(Z))
-    return activations
+        pre_activations.append(Z)
+        A = ACTIVATION[output if l == len(coefs) - 1 else names[l]](Z)
+        if dropout is not None and l < len(coefs) - 1:
+            mask, rate = dropout[l]
+            A = A * mask / (1.0 - rate)
+        activations.append(A)
+    return (activations, pre_activations) if keep_z else activations
 
 
-def loss_and_gradients(X, Y, coefs, intercepts, hidden, output, loss, alpha=0.0, sample_weight=None):
-    """E and dE/dW_l, dE/db_l by delta backprop, per MATH.md."""
+def loss_and_gradients(X, Y, coefs, intercepts, hidden, output, loss, alpha=0.0, sample_weight=None, dropout=None):
+    """E and dE/dW_l, dE/db_l by delta backprop, per MATH.md; ``dropout`` as
+    in :func:`forward` (a hidden unit's error term is masked and scaled as
+    its output was)."""
     n = X.shape[0]
     s = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=float)
     S = s.sum()
-    activations = forward(X, coefs, intercepts, hidden, output)
+    names = hidden_names(hidden, len(coefs) - 1)
+    activations, pre_activations = forward(X, coefs, intercepts, hidden, output, dropout, keep_z=True)
     A_L = activations[-1]
     E = (s[:, None] * elementwise_loss(loss, Y, A_L)).sum() / S
     E += alpha / (2 * S) * sum((W**2).sum() for W in coefs)
@@ -82,14 +143,18 @@ def loss_and_gradients(X, Y, coefs, intercepts, hidden, output, loss, alpha=0.0,
         coef_grads[l] = A_prev.T @ delta + (alpha / S) * coefs[l]
         intercept_grads[l] = delta.sum(axis=0)
         if l > 0:
-            delta = (delta @ coefs[l].T) * DERIVATIVE[hidden](A_prev)
+            delta = delta @ coefs[l].T
+            if dropout is not None:
+                mask, rate = dropout[l - 1]
+                delta = delta * mask / (1.0 - rate)
+            delta = delta * PRIME[names[l - 1]](pre_activations[l - 1])
     return E, coef_grads, intercept_grads
 
 
-def loss_only(X, Y, coefs, intercepts, hidden, output, loss, alpha=0.0, sample_weight=None):
+def loss_only(X, Y, coefs, intercepts, hidden, output, loss, alpha=0.0, sample_weight=None, dropout=None):
     n = X.shape[0]
     s = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=float)
-    A_L = forward(X, coefs, intercepts, hidden, output)[-1]
+    A_L = forward(X, coefs, intercepts, hidden, output, dropout)[-1]
     return (s[:, None] * elementwise_loss(loss, Y, A_L)).sum() / s.sum() + alpha / (2 * s.sum()) * sum(
         (W**2).sum() for W in coefs
     )

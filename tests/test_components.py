@@ -16,8 +16,11 @@ from sklearn.neural_network._stochastic_optimizers import AdamOptimizer, SGDOpti
 from fastmlp._activations import (
     ACTIVATIONS,
     HIDDEN_ACTIVATIONS,
+    PREACTIVATION_CODES,
     add_bias_activate_inplace,
+    add_bias_activate_keeping,
     multiply_derivative_inplace,
+    multiply_preactivation_derivative_inplace,
 )
 from fastmlp._layout import ParameterLayout
 from fastmlp._losses import CANONICAL_OUTPUT, LOSSES, loss_and_output_delta
@@ -36,12 +39,33 @@ def test_activation_matches_sklearn_and_reference(name, dtype):
     got = Z.astype(dtype)
     add_bias_activate_inplace(got, B.astype(dtype), ACTIVATIONS[name])
     want = Z.astype(dtype) + B.astype(dtype)
-    SK_ACTIVATIONS[name](want)
     # exp/tanh/logistic are fastmlp's vectorised approximations (a few ulp)
     rtol = 1e-14 if dtype == np.float64 else 1e-6
-    np.testing.assert_allclose(got, want, rtol=rtol, atol=rtol * 1e-3)
+    if name in SK_ACTIVATIONS:
+        SK_ACTIVATIONS[name](want)
+        np.testing.assert_allclose(got, want, rtol=rtol, atol=rtol * 1e-3)
     np.testing.assert_allclose(got, reference.ACTIVATION[name](Z + B), rtol=max(rtol, 1e-6), atol=1e-6)
+    if dtype == np.float64:  # fastmlp's own activations: against the reference, to rounding
+        np.testing.assert_allclose(got, reference.ACTIVATION[name](Z + B), rtol=1e-13, atol=1e-300)
     assert got.dtype == dtype
+    if name in HIDDEN_ACTIVATIONS:  # the training path that keeps Z computes the same f(Z)
+        kept_z, keeping = np.empty_like(got), Z.astype(dtype)
+        add_bias_activate_keeping(keeping, B.astype(dtype), ACTIVATIONS[name], kept_z)
+        np.testing.assert_array_equal(kept_z, Z.astype(dtype) + B.astype(dtype))
+        np.testing.assert_allclose(keeping, got, rtol=rtol, atol=0)
+
+
+@pytest.mark.parametrize("name", HIDDEN_ACTIVATIONS)
+def test_activation_extremes_stay_finite_and_keep_nan(name):
+    z = np.array([[-1e300, -800.0, -40.0, -1e-300, 0.0, 1e-300, 40.0, 800.0, 1e300, np.nan]])
+    got = z.copy()
+    add_bias_activate_inplace(got, np.zeros(z.shape[1]), ACTIVATIONS[name])
+    with np.errstate(all="ignore"):
+        want = reference.ACTIVATION[name](z)
+    assert np.isnan(got[0, -1])
+    finite = np.isfinite(want)
+    np.testing.assert_allclose(got[finite], want[finite], rtol=1e-13, atol=1e-300)
+    assert np.array_equal(np.isfinite(got), finite)
 
 
 def test_exp_matches_numpy_down_to_subnormals_and_up_to_overflow():
@@ -61,11 +85,16 @@ def test_derivative_matches_sklearn_and_finite_differences(name):
     delta = RNG.normal(size=Z.shape)
     got = delta.copy()
     column_sums = np.empty(Z.shape[1])
-    multiply_derivative_inplace(A, got, ACTIVATIONS[name], column_sums)
+    if ACTIVATIONS[name] in PREACTIVATION_CODES:  # f' read off Z itself
+        multiply_preactivation_derivative_inplace(Z, got, ACTIVATIONS[name], column_sums)
+    else:
+        multiply_derivative_inplace(A, got, ACTIVATIONS[name], column_sums)
     np.testing.assert_allclose(column_sums, got.sum(axis=0), rtol=1e-12)
-    want = delta.copy()
-    SK_DERIVATIVES[name](A, want)
-    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
+    if name in SK_DERIVATIVES:
+        want = delta.copy()
+        SK_DERIVATIVES[name](A, want)
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(got, delta * reference.PRIME[name](Z), rtol=1e-12, atol=1e-15)
     h = 1e-6
     f = reference.ACTIVATION[name]
     numeric = (f(Z + h) - f(Z - h)) / (2 * h)

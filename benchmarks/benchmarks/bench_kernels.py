@@ -7,7 +7,7 @@ is timed is the kernel alone, without estimator validation.
 import numpy as np
 
 from fastmlp import _backprop
-from fastmlp._layout import ParameterLayout, training_workspace_size
+from fastmlp._layout import ParameterLayout
 from fastmlp._optimizers import AdamState, SGDState
 from fastmlp._team import SYNC_SIZE
 
@@ -31,6 +31,7 @@ class _Network:
         self.empty, self.index, _ = self.no_csr
         self.no_parts = np.empty((0, self.layout.size), dtype=dtype)
         self.part_sums = np.zeros((1, 8))
+        self.no_dropout = np.empty(0)
         self.alone = (0, 1, np.zeros(SYNC_SIZE, dtype=np.int64))  # tid, n_threads, sync
 
 
@@ -62,13 +63,13 @@ class BackpropKernel(_Network):
 
     def setup(self, dtype, rows):
         super().setup(dtype, rows)
-        self.ws = np.empty(2 * rows * sum(LAYER_UNITS[1:]), dtype=dtype)
+        self.ws = np.empty(_backprop.layers_workspace_size(LAYER_UNITS, self.codes, rows), dtype=dtype)
         self.time_loss_and_grad(dtype, rows)
 
     def time_loss_and_grad(self, dtype, rows):
         _backprop.full_batch_loss_and_grad(
             self.X, self.no_csr, self.Y, self.empty, self.params, self.grads, self.no_parts, self.part_sums,
-            self.layout.layer_units, self.codes, 1e-4, 1e-16, self.ws, self.whole_epoch, *self.alone,
+            self.layout.layer_units, self.codes, self.no_dropout, 0, 1e-4, 1e-16, self.ws, *self.alone,
         )  # fmt: skip
 
 
@@ -110,7 +111,7 @@ class EpochKernel(_Network):
         super().setup(dtype, 20000)
         self.batch = batch
         self.state = AdamState(self.layout.size, dtype, 1e-3, 0.9, 0.999, 1e-8)
-        self.ws = np.empty(training_workspace_size(LAYER_UNITS, batch, False), dtype=dtype)
+        self.ws = np.empty(_backprop.training_workspace_size(LAYER_UNITS, self.codes, batch, False), dtype=dtype)
         self.order = np.random.RandomState(1).permutation(20000)
         self.whole_epoch = np.zeros(_backprop.N_PROGRESS)
         self.whole_epoch[_backprop.STOP_ROW] = 20000
@@ -120,5 +121,6 @@ class EpochKernel(_Network):
         _backprop.train_epoch_inplace(
             self.X, self.no_csr, self.Y, self.empty, self.order, self.batch, self.params, self.grads,
             self.no_parts, self.part_sums, (self.state.m, self.state.v, self.state.hyper),
-            self.layout.layer_units, self.codes, 1e-4, 1e-16, self.ws, self.whole_epoch, *self.alone,
+            self.layout.layer_units, self.codes, self.no_dropout, 1e-4, 1e-16, self.ws, self.whole_epoch,
+            *self.alone,
         )  # fmt: skip

@@ -1,0 +1,219 @@
+"""The forward pass: network layout tables, the kernels' integer codes, and
+prediction.
+
+    Z_l = A_{l-1} W_l + b_l,  A_l = f_l(Z_l)          one GEMM per layer
+
+(see docs/MATH.md). Activations of a batch live in one flat workspace, in
+blocks whose starts ``network_offsets`` computes once per kernel call; layers
+whose activation's derivative needs ``Z_l`` (``_activations.PREACTIVATION_CODES``)
+keep it in a block of its own during training, and only those. Sparse input
+is CSR: its rows enter only the first layer's products, which run on the CSR
+structure.
+"""
+
+import numpy as np
+
+from ._activations import (
+    ACTIVATIONS,
+    PREACTIVATION_CODES,
+    add_bias_activate_inplace,
+    add_bias_activate_keeping,
+    needs_preactivation,
+)
+from ._config import kernel
+from ._dropout import drop_units_inplace
+from ._losses import LOSSES
+
+# Slots of the integer ``codes`` vector passed to the kernels.
+# MEAN_OVER_OUTPUTS: report squared error averaged over outputs (scikit-learn's loss_).
+# X_TRANSPOSED: dense X is passed as its transpose, (n_features, n_samples)
+# C-contiguous: how a Fortran-ordered X (pandas, a transposed array) is taken
+# without copying it.
+# HIDDEN_ACTIVATIONS: the slots from here on hold the hidden layers' activation
+# codes, one per layer; the last one given serves every deeper layer (a
+# single code: one activation for all).
+OUTPUT_ACTIVATION, LOSS, IS_SPARSE, USE_WEIGHT, MEAN_OVER_OUTPUTS, X_TRANSPOSED, HIDDEN_ACTIVATIONS = range(7)
+
+# The integer type of CSR indices the kernels are compiled for first: SciPy's
+# own for every matrix under 2**31 stored values. int64 indices are taken as
+# they are too (Numba compiles them a specialisation of their own, once).
+INDEX_DTYPE = np.int32
+
+
+def make_codes(hidden_activation, output_activation, loss="squared_error", *, is_sparse=False,
+               use_weight=False, mean_over_outputs=False, x_transposed=False):  # fmt: skip
+    """The integer ``codes`` vector the kernels take, from names;
+    ``hidden_activation`` is one name for every hidden layer or a sequence
+    of one per hidden layer."""
+    hidden = [hidden_activation] if isinstance(hidden_activation, str) else list(hidden_activation)
+    codes = np.zeros(HIDDEN_ACTIVATIONS + max(1, len(hidden)), dtype=np.int64)
+    codes[HIDDEN_ACTIVATIONS : HIDDEN_ACTIVATIONS + len(hidden)] = [ACTIVATIONS[name] for name in hidden]
+    codes[OUTPUT_ACTIVATION] = ACTIVATIONS[output_activation]
+    codes[LOSS] = LOSSES[loss]
+    codes[IS_SPARSE] = is_sparse
+    codes[USE_WEIGHT] = use_weight
+    codes[MEAN_OVER_OUTPUTS] = mean_over_outputs
+    codes[X_TRANSPOSED] = x_transposed
+    return codes
+
+
+def no_sparse_input(dtype):
+    """``(data, indices, indptr)`` standing for "X is dense": empty arrays of
+    the types a CSR X has, so that dense and sparse fits share one compile."""
+    index = np.empty(0, dtype=INDEX_DTYPE)
+    return np.empty(0, dtype=dtype), index, index
+
+
+@kernel
+def layer_activation(codes, layer, n_layers):
+    """The activation code of weight layer ``layer`` (0-based) of ``n_layers``."""
+    if layer == n_layers - 1:
+        return codes[OUTPUT_ACTIVATION]
+    return codes[min(HIDDEN_ACTIVATIONS + layer, codes.shape[0] - 1)]
+
+
+def preactivation_units(layer_units, codes):
+    """Units per row whose pre-activations training keeps (0 for networks of
+    scikit-learn's activations)."""
+    n_layers = len(layer_units) - 1
+    return int(sum(layer_units[l + 1] for l in range(n_layers - 1) if layer_activation(codes, l, n_layers) in PREACTIVATION_CODES))
+
+
+def layers_workspace_size(layer_units, codes, rows):
+    """Workspace length of the backward pass over ``rows`` rows: every layer's
+    activations and error terms, and the kept pre-activations."""
+    return int(rows * (2 * sum(layer_units[1:]) + preactivation_units(layer_units, codes)))
+
+
+# Rows of the (4, n_layers + 1) offsets table: where layer l's W and b start
+# in the parameter buffer, its activations in a workspace, and its kept
+# pre-activations in theirs (a block of 0 rows for layers that keep none).
+COEF, INTERCEPT, ACT, PRE = range(4)
+
+# Rows per chunk in prediction: bounds the workspace while keeping GEMMs large.
+PREDICT_CHUNK_ROWS = 4096
+
+
+@kernel
+def network_offsets(layer_units, codes, rows):
+    """(4, n_layers + 1) table of block starts: ``W_l``, ``b_l`` in the flat
+    parameters, the ``rows x n_out`` activation block of layer l, and its
+    pre-activation block where its activation needs one."""
+    n_layers = layer_units.shape[0] - 1
+    offsets = np.zeros((4, n_layers + 1), dtype=np.int64)
+    for l in range(n_layers):
+        offsets[COEF, l + 1] = offsets[COEF, l] + layer_units[l] * layer_units[l + 1]
+        offsets[ACT, l + 1] = offsets[ACT, l] + rows * layer_units[l + 1]
+        keeps = l < n_layers - 1 and needs_preactivation(layer_activation(codes, l, n_layers))
+        offsets[PRE, l + 1] = offsets[PRE, l] + (rows * layer_units[l + 1] if keeps else 0)
+    offsets[INTERCEPT, 0] = offsets[COEF, n_layers]
+    for l in range(n_layers):
+        offsets[INTERCEPT, l + 1] = offsets[INTERCEPT, l] + layer_units[l + 1]
+    return offsets
+
+
+@kernel
+def csr_rows_dot(data, indices, indptr, rows, W, out):
+    """``out = X[rows] @ W`` for CSR ``X``; out is (len(rows), n_out)."""
+    n_out = W.shape[1]
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        for k in range(n_out):
+            out[i, k] = 0
+        for p in range(indptr[r], indptr[r + 1]):
+            j = indices[p]
+            x = data[p]
+            for k in range(n_out):
+                out[i, k] += x * W[j, k]
+
+
+@kernel
+def csr_rows_transpose_dot(data, indices, indptr, rows, delta, out):
+    """``out = X[rows]^T @ delta`` for CSR ``X``; out is (n_features, n_out)."""
+    out[:] = 0
+    n_out = delta.shape[1]
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        for p in range(indptr[r], indptr[r + 1]):
+            j = indices[p]
+            x = data[p]
+            for k in range(n_out):
+                out[j, k] += x * delta[i, k]
+
+
+@kernel
+def forward_batch_inplace(
+    Xb, xb_transposed, X_data, X_indices, X_indptr, rows, params, layer_units, codes, offsets, acts, pres,
+    dropout, step, first_row, out,
+):  # fmt: skip
+    """Forward pass of one batch; hidden ``A_l`` go to ``acts``, ``A_L`` to ``out``.
+
+    Dense rows are ``Xb`` (n_rows, n_features), or its transpose with
+    ``xb_transposed``; sparse rows are ``rows`` of the CSR matrix
+    (``codes[IS_SPARSE]``). ``out`` is (n_rows, n_outputs). In training,
+    ``pres`` receives the pre-activations layers keep (``offsets[PRE]``) and
+    a non-empty ``dropout`` drops hidden units (``_dropout``) at ``step`` for
+    the batch's rows ``first_row...``; prediction passes both empty.
+    """
+    n_layers = layer_units.shape[0] - 1
+    n_rows = out.shape[0]
+    for l in range(n_layers):
+        n_in = layer_units[l]
+        n_out = layer_units[l + 1]
+        W = params[offsets[COEF, l] : offsets[COEF, l + 1]].reshape((n_in, n_out))
+        b = params[offsets[INTERCEPT, l] : offsets[INTERCEPT, l + 1]]
+        if l == n_layers - 1:
+            Z = out
+        else:
+            Z = acts[offsets[ACT, l] : offsets[ACT, l] + n_rows * n_out].reshape((n_rows, n_out))
+        if l == 0:
+            if codes[IS_SPARSE]:
+                csr_rows_dot(X_data, X_indices, X_indptr, rows, W, Z)
+            elif xb_transposed:
+                np.dot(Xb.T, W, Z)
+            else:
+                np.dot(Xb, W, Z)
+        else:
+            A_prev = acts[offsets[ACT, l - 1] : offsets[ACT, l - 1] + n_rows * n_in].reshape((n_rows, n_in))
+            np.dot(A_prev, W, Z)
+        code = layer_activation(codes, l, n_layers)
+        if offsets[PRE, l + 1] > offsets[PRE, l] and pres.shape[0] > 0:
+            P = pres[offsets[PRE, l] : offsets[PRE, l] + n_rows * n_out].reshape((n_rows, n_out))
+            add_bias_activate_keeping(Z, b, code, P)
+        else:
+            add_bias_activate_inplace(Z, b, code)
+        if dropout.shape[0] > 0 and l < n_layers - 1:
+            drop_units_inplace(Z, dropout, step, l, first_row)
+
+
+@kernel
+def predict_inplace(X, X_data, X_indices, X_indptr, params, layer_units, codes, ws, out):
+    """Forward pass of every row of X into ``out`` (n_samples, n_outputs).
+
+    Rows go in chunks of ``PREDICT_CHUNK_ROWS`` so the workspace stays small.
+    Returns whether a dense X was all finite (the caller raises scikit-learn's
+    error when it was not; ``out`` is computed either way).
+    """
+    is_sparse = codes[IS_SPARSE] != 0
+    n_samples = out.shape[0]
+    all_finite = True
+    if not is_sparse:
+        for i in range(n_samples):
+            for j in range(X.shape[1]):
+                if not np.isfinite(X[i, j]):
+                    all_finite = False
+    if n_samples == 0:
+        return all_finite
+    chunk = min(PREDICT_CHUNK_ROWS, n_samples)
+    offsets = network_offsets(layer_units, codes, chunk)
+    rows = np.empty(0, dtype=np.int64)
+    no_dropout = np.empty(0)
+    for start in range(0, n_samples, chunk):
+        stop = min(start + chunk, n_samples)
+        if is_sparse:
+            rows = np.arange(start, stop)
+        forward_batch_inplace(
+            X[start:stop], False, X_data, X_indices, X_indptr, rows, params, layer_units, codes,
+            offsets, ws, ws[:0], no_dropout, 0, 0, out[start:stop],
+        )  # fmt: skip
+    return all_finite
