@@ -245,10 +245,19 @@ def add_bias_activate_inplace(Z, b, code):
         for i in range(n_samples):
             for k in range(n_out):
                 Z[i, k] = exp_approx(Z[i, k] + b[k])
-    else:
-        for i in range(n_samples):
-            for k in range(n_out):
-                Z[i, k] = activation_of(Z[i, k] + b[k], code)
+
+
+@kernel
+def add_bias_activate_any_inplace(Z, b, code):
+    """:func:`add_bias_activate_inplace` for every activation, fastmlp's own
+    included (kernels compile this one only for the fits that need it)."""
+    if code < LEAKY_RELU:
+        add_bias_activate_inplace(Z, b, code)
+        return
+    n_samples, n_out = Z.shape
+    for i in range(n_samples):
+        for k in range(n_out):
+            Z[i, k] = activation_of(Z[i, k] + b[k], code)
 
 
 @kernel
@@ -269,11 +278,9 @@ def multiply_derivative_inplace(A, delta, code, column_sums):
     then ``column_sums = sum_rows delta`` (the bias gradient), in the same pass.
 
     logistic ``a (1 - a)``, tanh ``1 - a^2``, relu ``[a > 0]``, identity ``1``,
-    exp ``a`` (the last only for non-canonical output layers); leaky_relu
-    ``1`` or ``0.01``, elu ``1`` or ``a + 1``, selu ``scale`` or ``a + scale
-    alpha`` (by the sign of ``a``, which is that of ``z``), softplus
-    ``sigmoid(z) = 1 - e^-a``. ``A`` and ``delta`` are (n_samples, n_out),
-    ``column_sums`` (n_out,); ``delta`` and ``column_sums`` are written.
+    exp ``a`` (the last only for non-canonical output layers). ``A`` and
+    ``delta`` are (n_samples, n_out), ``column_sums`` (n_out,); ``delta`` and
+    ``column_sums`` are written.
     """
     n_samples, n_out = A.shape
     column_sums[:] = 0
@@ -290,7 +297,23 @@ def multiply_derivative_inplace(A, delta, code, column_sums):
         elif code == EXP:
             for k in range(n_out):
                 delta[i, k] *= A[i, k]
-        elif code == LEAKY_RELU:
+        for k in range(n_out):
+            column_sums[k] += delta[i, k]
+
+
+@kernel
+def multiply_any_derivative_inplace(A, delta, code, column_sums):
+    """:func:`multiply_derivative_inplace` for every activation whose ``f'`` is
+    a function of ``A``, fastmlp's own included: leaky_relu ``1`` or ``0.01``,
+    elu ``1`` or ``a + 1``, selu ``scale`` or ``a + scale alpha`` (by the sign
+    of ``a``, which is that of ``z``), softplus ``sigmoid(z) = 1 - e^-a``."""
+    if code < LEAKY_RELU:
+        multiply_derivative_inplace(A, delta, code, column_sums)
+        return
+    n_samples, n_out = A.shape
+    column_sums[:] = 0
+    for i in range(n_samples):
+        if code == LEAKY_RELU:
             for k in range(n_out):
                 delta[i, k] *= 1.0 if A[i, k] > 0 else LEAKY_RELU_SLOPE
         elif code == ELU:

@@ -22,7 +22,12 @@ each kernel compiles once per dtype.
 
 import numpy as np
 
-from ._activations import multiply_derivative_inplace, multiply_preactivation_derivative_inplace, needs_preactivation
+from ._activations import (
+    multiply_any_derivative_inplace,
+    multiply_derivative_inplace,
+    multiply_preactivation_derivative_inplace,
+    needs_preactivation,
+)
 from ._borrowed import borrowed
 from ._config import kernel
 from ._dropout import drop_error_terms_inplace
@@ -41,6 +46,7 @@ from ._forward import (  # noqa: F401  (codes and helpers re-exported for caller
     X_TRANSPOSED,
     csr_rows_transpose_dot,
     forward_batch_inplace,
+    kernel_extras,
     layer_activation,
     layers_workspace_size,
     make_codes,
@@ -83,7 +89,7 @@ def weight_sum_of(sample_weight, use_weight, n_rows):
 @kernel
 def data_loss_and_grad(
     Xb, xb_transposed, X_data, X_indices, X_indptr, rows, Yb, swb, params, grads, layer_units, codes, offsets,
-    eps, ws, weight_sum, dropout, step, first_row,
+    eps, ws, weight_sum, extras, step, first_row,
 ):  # fmt: skip
     """Data term of the loss of some rows, and its gradient, written into ``grads``.
 
@@ -92,7 +98,7 @@ def data_loss_and_grad(
     ``ws`` holds every layer's activations (blocks at ``offsets[ACT]``, sized
     for the largest batch) followed by every layer's error terms, laid out
     the same way, and the pre-activations layers keep (``offsets[PRE]``).
-    ``dropout``, ``step`` and ``first_row`` (the rows' first position in their
+    ``extras``, ``step`` and ``first_row`` (the rows' first position in their
     batch) as in ``forward_batch_inplace``. ``weight_sum`` is S of the whole batch these rows belong to
     (the rows may be one thread's share of it), so that losses and gradients
     of the shares add up to the batch's. The L2 term is left to the caller:
@@ -115,7 +121,7 @@ def data_loss_and_grad(
     A_out = acts[out_start : out_start + n_rows * n_outputs].reshape((n_rows, n_outputs))
     forward_batch_inplace(
         Xb, xb_transposed, X_data, X_indices, X_indptr, rows, params, layer_units, codes, offsets, acts, pres,
-        dropout, step, first_row, A_out,
+        extras, step, first_row, A_out,
     )  # fmt: skip
 
     # delta_L = s (A_L - Y) / S, and grad_b_L, with the loss in the same pass
@@ -147,14 +153,17 @@ def data_loss_and_grad(
             delta_prev = deltas[offsets[ACT, l - 1] : offsets[ACT, l - 1] + n_rows * n_in].reshape((n_rows, n_in))
             np.dot(delta, W.T, delta_prev)
             grad_b_prev = grads[offsets[INTERCEPT, l - 1] : offsets[INTERCEPT, l]]
-            if dropout.shape[0] > 0:
-                drop_error_terms_inplace(A_prev, delta_prev, dropout, step, l - 1, first_row)
             code = layer_activation(codes, l - 1, n_layers)
-            if needs_preactivation(code):
-                P = pres[offsets[PRE, l - 1] : offsets[PRE, l - 1] + n_rows * n_in].reshape((n_rows, n_in))
-                multiply_preactivation_derivative_inplace(P, delta_prev, code, grad_b_prev)
-            else:
+            if extras is None:
                 multiply_derivative_inplace(A_prev, delta_prev, code, grad_b_prev)
+            else:
+                if extras.shape[0] > 0:
+                    drop_error_terms_inplace(A_prev, delta_prev, extras, step, l - 1, first_row)
+                if needs_preactivation(code):
+                    P = pres[offsets[PRE, l - 1] : offsets[PRE, l - 1] + n_rows * n_in].reshape((n_rows, n_in))
+                    multiply_preactivation_derivative_inplace(P, delta_prev, code, grad_b_prev)
+                else:
+                    multiply_any_derivative_inplace(A_prev, delta_prev, code, grad_b_prev)
     return loss
 
 
@@ -181,7 +190,7 @@ def training_workspace_size(layer_units, codes, batch_size, is_sparse, n_threads
 @kernel
 def train_epoch_inplace(
     X, X_csr, Y, sample_weight, sample_idx, batch_size, params, grads, part_grads, part_sums,
-    optimizer, layer_units, codes, dropout, alpha, eps, ws, progress, tid, n_threads, sync,
+    optimizer, layer_units, codes, extras, alpha, eps, ws, progress, tid, n_threads, sync,
 ):  # fmt: skip
     """Mini-batch training on part of an epoch, updating ``params`` and the
     optimizer state ``optimizer = (m, v, hyper)`` in place; run by every
@@ -211,8 +220,9 @@ def train_epoch_inplace(
     Returns ``sum_batches loss_batch * n_rows_batch`` over the call's batches,
     which summed over the epoch and divided by the number of rows is
     scikit-learn's ``loss_`` (0 if the team was stopped). The step count in
-    ``hyper`` counts the steps taken when the call returns; a non-empty
-    ``dropout`` (``_dropout``) draws each batch's masks from it.
+    ``hyper`` counts the steps taken when the call returns. ``extras`` as in
+    ``_forward.forward_batch_inplace``: None, or the dropout vector, from
+    which each batch draws its masks.
     """
     X_data, X_indices, X_indptr = X_csr
     opt_m, opt_v, opt_hyper = optimizer
@@ -288,7 +298,7 @@ def train_epoch_inplace(
                     swb[i] = sample_weight[r]
             batch_loss = data_loss_and_grad(
                 Xb, x_transposed, X_data, X_indices, X_indptr, rows, Yb, swb, params, my_grads,
-                layer_units, codes, offsets, eps, layers_ws, weight_sum, dropout, first_step + n_batches, lo,
+                layer_units, codes, offsets, eps, layers_ws, weight_sum, extras, first_step + n_batches, lo,
             )  # fmt: skip
             if n_threads > 1:
                 part_sums[tid, 0] = batch_loss
@@ -329,7 +339,7 @@ def train_epoch_inplace(
 
 @kernel
 def full_batch_loss_and_grad(
-    X, X_csr, Y, sample_weight, params, grads, part_grads, part_sums, layer_units, codes, dropout, step, alpha,
+    X, X_csr, Y, sample_weight, params, grads, part_grads, part_sums, layer_units, codes, extras, step, alpha,
     eps, ws, tid, n_threads, sync,
 ):  # fmt: skip
     """Loss and gradient over all rows at once (L-BFGS); ``grads`` is written.
@@ -337,9 +347,9 @@ def full_batch_loss_and_grad(
     X is used in place (never gathered); ``ws`` holds the activations and
     error terms of every row, in ``n_threads`` blocks of
     ``ceil(n_samples / n_threads)`` rows (``layers_workspace_size``).
-    ``dropout`` and ``step`` as in ``_forward.forward_batch_inplace`` (the
+    ``extras`` and ``step`` as in ``_forward.forward_batch_inplace`` (the
     estimators pass no dropout here: L-BFGS needs a deterministic loss; the
-    low-level API uses them for gradient checks under a fixed mask). Run by a team as
+    low-level API uses it for gradient checks under a fixed mask). Run by a team as
     ``train_epoch_inplace`` is: each thread takes a block of rows into
     ``part_grads[tid]``, then sums the parts and adds the L2 term over its
     share of the parameters; workers stay in the kernel between calls. W5
@@ -363,7 +373,7 @@ def full_batch_loss_and_grad(
             X if x_transposed else X[lo:hi], x_transposed, X_data, X_indices, X_indptr, rows, Y[lo:hi],
             sample_weight[lo:hi] if use_weight else sample_weight, params,
             grads if n_threads == 1 else part_grads[tid], layer_units, codes, offsets, eps,
-            ws[tid * block : (tid + 1) * block], weight_sum, dropout, step, lo,
+            ws[tid * block : (tid + 1) * block], weight_sum, extras, step, lo,
         )  # fmt: skip
         param_lo, param_hi = share(params.shape[0], tid, n_threads)
         if n_threads > 1:

@@ -23,7 +23,7 @@ from . import _threads
 from ._activations import HIDDEN_ACTIVATIONS
 from ._data import TrainingData, kernel_inputs
 from ._dropout import dropout_vector
-from ._forward import PREDICT_CHUNK_ROWS, make_codes, predict_inplace
+from ._forward import PREDICT_CHUNK_ROWS, kernel_extras, make_codes, predict_inplace
 from ._layer_options import dropout_rates, layer_activations
 from ._layout import WEIGHT_INITS, ParameterLayout
 from ._safeguards import (
@@ -174,10 +174,13 @@ class BaseMultilayerPerceptron(SolverMixin, BaseEstimator, ABC):
         super().__setstate__(state)
         if "coefs_" in self.__dict__:
             self._flat_params()
-        codes = self.__dict__.get("_dense_prediction_codes")
-        if codes is not None and not codes[1].flags.writeable:
+        cached = self.__dict__.get("_dense_prediction_codes")
+        if cached is not None and not isinstance(cached[1], tuple):
+            del self._dense_prediction_codes  # a pickle of fastmlp 0.1: rebuilt when needed
+        elif cached is not None and not cached[1][0].flags.writeable:
             # read-only arrays are typed apart by Numba: a copy saves a compile
-            self._dense_prediction_codes = (codes[0], codes[1].copy())
+            key, (codes, extras) = cached
+            self._dense_prediction_codes = (key, (codes.copy(), extras if extras is None else extras.copy()))
 
     # -- fitting ----------------------------------------------------------------
 
@@ -375,7 +378,7 @@ class BaseMultilayerPerceptron(SolverMixin, BaseEstimator, ABC):
             dtype = dtype if dtype in (np.float32, np.float64) else np.dtype(np.float64)
             params = params.astype(dtype)
         is_sparse = sp.issparse(X)
-        codes = self._prediction_codes(is_sparse)
+        codes, extras = self._prediction_codes(is_sparse)
         n_samples = X.shape[0]
         X_kernel, csr_arrays, transposed = kernel_inputs(X, dtype)
         if self.__dict__.get("_params") is params:
@@ -396,10 +399,11 @@ class BaseMultilayerPerceptron(SolverMixin, BaseEstimator, ABC):
                 for start in range(0, n_samples, chunk_rows):
                     rows = np.ascontiguousarray(X_kernel[:, start : start + chunk_rows].T)
                     all_finite &= predict_inplace(
-                        rows, *csr_arrays, params, layer_units, codes, workspace, out[start : start + chunk_rows]
-                    )
+                        rows, *csr_arrays, params, layer_units, codes, extras, workspace,
+                        out[start : start + chunk_rows],
+                    )  # fmt: skip
             else:
-                all_finite = predict_inplace(X_kernel, *csr_arrays, params, layer_units, codes, workspace, out)
+                all_finite = predict_inplace(X_kernel, *csr_arrays, params, layer_units, codes, extras, workspace, out)
         if not all_finite:
             # Non-finite values in an input that skipped validation: raise
             # scikit-learn's error, unless its assume_finite setting says not
@@ -408,7 +412,7 @@ class BaseMultilayerPerceptron(SolverMixin, BaseEstimator, ABC):
         return out
 
     def _prediction_codes(self, is_sparse):
-        """The kernel codes for predicting. Those of dense input are built once
+        """The kernel codes and extras for predicting. Those of dense input are built once
         per fit; they are rebuilt (not stored: predict leaves the estimator
         unchanged) when the activation was changed with set_params after fitting,
         which scikit-learn honours too."""
@@ -431,7 +435,8 @@ class BaseMultilayerPerceptron(SolverMixin, BaseEstimator, ABC):
         return dropout_vector(rates, self.__dict__.get("_dropout_seed"))
 
     def _build_prediction_codes(self, is_sparse):
-        return make_codes(self.activation, self.out_activation_, is_sparse=is_sparse)
+        codes = make_codes(self.activation, self.out_activation_, is_sparse=is_sparse)
+        return codes, kernel_extras(codes)
 
     def _is_prevalidated(self, X):
         """True for an input that validate_data would pass through unchanged

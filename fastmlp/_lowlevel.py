@@ -9,7 +9,14 @@ squared error, as in the worked example of MATH.md).
 import numpy as np
 
 from ._activations import ACTIVATIONS
-from ._backprop import full_batch_loss_and_grad, layers_workspace_size, make_codes, no_sparse_input, predict_inplace
+from ._backprop import (
+    full_batch_loss_and_grad,
+    kernel_extras,
+    layers_workspace_size,
+    make_codes,
+    no_sparse_input,
+    predict_inplace,
+)
 from ._dropout import dropout_mask, dropout_vector
 from ._layer_options import dropout_rates, layer_activations
 from ._layout import ParameterLayout
@@ -79,7 +86,8 @@ def forward_pass(X, coefs, intercepts, *, hidden_activation="relu", output_activ
     codes = make_codes(hidden_activation, output_activation)
     out = np.empty((X.shape[0], layout.layer_units[-1]), dtype=X.dtype)
     workspace = np.empty(X.shape[0] * layout.n_hidden_units, dtype=X.dtype)
-    if not predict_inplace(X, *no_sparse_input(X.dtype), params, layout.layer_units, codes, workspace, out):
+    extras = kernel_extras(codes)
+    if not predict_inplace(X, *no_sparse_input(X.dtype), params, layout.layer_units, codes, extras, workspace, out):
         raise ValueError("Input X contains NaN or infinity.")
     return out
 
@@ -168,7 +176,7 @@ def loss_and_gradients(
     dropout = dropout_vector(dropout_rates(dropout, layout.n_layers - 1), dropout_seed)
     value = full_batch_loss_and_grad(
         X, no_sparse_input(X.dtype), Y, sample_weight, params, grads, np.empty((0, layout.size), dtype=X.dtype),
-        np.zeros((1, 8)), layout.layer_units, codes, dropout, int(dropout_step), float(alpha),
+        np.zeros((1, 8)), layout.layer_units, codes, kernel_extras(codes, dropout), int(dropout_step), float(alpha),
         float(np.finfo(X.dtype).eps), workspace, 0, 1, np.zeros(SYNC_SIZE, dtype=np.int64),
     )  # fmt: skip
     coef_grads, intercept_grads = layout.views(grads)

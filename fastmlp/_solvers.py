@@ -19,6 +19,7 @@ from sklearn.utils.optimize import _check_optimize_result
 from . import _backprop, _threads
 from ._backprop import (
     full_batch_loss_and_grad,
+    kernel_extras,
     layers_workspace_size,
     train_epoch_inplace,
     training_workspace_size,
@@ -48,7 +49,7 @@ class SolverMixin:
         workspace = np.empty(n_threads * layers_workspace_size(layer_units, codes, rows_per_thread), dtype=data.dtype)
         kernel_args = (
             data.X, data.csr_arrays, data.Y, data.sample_weight, params, grads,
-            part_grads, np.zeros((n_threads, 8)), self._layout.layer_units, codes, np.empty(0), 0,
+            part_grads, np.zeros((n_threads, 8)), self._layout.layer_units, codes, kernel_extras(codes), 0,
             float(self.alpha), float(np.finfo(data.dtype).eps), workspace,
         )  # fmt: skip
         iprint = 1 if (self.verbose is True or self.verbose >= 1) else -1
@@ -126,7 +127,7 @@ class SolverMixin:
             batch_size, params, np.empty_like(params),
             np.empty((n_threads if n_threads > 1 else 0, params.shape[0]), dtype=params.dtype),
             np.zeros((n_threads, 8)), (optimizer.m, optimizer.v, optimizer.hyper),
-            self._layout.layer_units, codes, dropout, coupled_l2, float(np.finfo(params.dtype).eps),
+            self._layout.layer_units, codes, kernel_extras(codes, dropout), coupled_l2, float(np.finfo(params.dtype).eps),
             np.empty(training_workspace_size(layer_units, codes, batch_size, data.is_sparse, n_threads), dtype=params.dtype),
             progress,
         )  # fmt: skip

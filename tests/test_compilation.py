@@ -13,6 +13,8 @@ from fastmlp import _solvers as solvers_module
 
 
 def test_one_specialisation_per_dtype_whatever_the_network():
+    """scikit-learn's options compile one specialisation per dtype (``extras``
+    typed None); fastmlp's own activations and dropout, whichever, one more."""
     X, y = make_classification(n_samples=60, n_features=6, random_state=0)
     configs = [
         dict(hidden_layer_sizes=(), activation="identity", solver="sgd"),
@@ -20,6 +22,10 @@ def test_one_specialisation_per_dtype_whatever_the_network():
         dict(hidden_layer_sizes=(4, 3, 5), activation="tanh", solver="sgd", nesterovs_momentum=False),
         dict(hidden_layer_sizes=(3,), activation="relu", solver="adam", early_stopping=True),
         dict(hidden_layer_sizes=(3,), activation="relu", solver="lbfgs"),
+        dict(hidden_layer_sizes=(4, 3), activation=["gelu", "elu"], solver="adam", dropout=[0.1, 0.0]),
+        dict(hidden_layer_sizes=(4,), activation="mish", solver="sgd"),
+        dict(hidden_layer_sizes=(4,), activation="relu", solver="adamw", dropout=0.2),
+        dict(hidden_layer_sizes=(4,), activation="selu", solver="lbfgs"),
     ]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -34,9 +40,9 @@ def test_one_specialisation_per_dtype_whatever_the_network():
                     MLPClassifier(max_iter=2, random_state=0, **params).fit(data, y).predict_proba(data)
                     MLPRegressor(max_iter=2, random_state=0, **params).fit(data, y_readonly, sample_weight=np.ones(60))
     for kernel in (_backprop.train_epoch_inplace, _backprop.full_batch_loss_and_grad, _backprop.predict_inplace):
-        dtypes = [sig[0].dtype for sig in kernel.signatures]
-        assert len(kernel.signatures) == 2, kernel.signatures
-        assert set(map(str, dtypes)) == {"float32", "float64"}
+        extras = kernel.py_func.__code__.co_varnames.index("extras")
+        kinds = sorted((str(sig[0].dtype), sig[extras] == numba.types.none) for sig in kernel.signatures)
+        assert kinds == [("float32", False), ("float32", True), ("float64", False), ("float64", True)], kinds
 
 
 def test_read_only_input_is_neither_copied_nor_written(monkeypatch):

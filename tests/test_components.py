@@ -17,8 +17,10 @@ from fastmlp._activations import (
     ACTIVATIONS,
     HIDDEN_ACTIVATIONS,
     PREACTIVATION_CODES,
+    add_bias_activate_any_inplace,
     add_bias_activate_inplace,
     add_bias_activate_keeping,
+    multiply_any_derivative_inplace,
     multiply_derivative_inplace,
     multiply_preactivation_derivative_inplace,
 )
@@ -37,7 +39,11 @@ B = RNG.normal(size=5)
 @pytest.mark.parametrize("name", list(ACTIVATIONS))
 def test_activation_matches_sklearn_and_reference(name, dtype):
     got = Z.astype(dtype)
-    add_bias_activate_inplace(got, B.astype(dtype), ACTIVATIONS[name])
+    add_bias_activate_any_inplace(got, B.astype(dtype), ACTIVATIONS[name])
+    if name in SK_ACTIVATIONS:  # the kernel compiled for scikit-learn's options: the same
+        only_sklearns = Z.astype(dtype)
+        add_bias_activate_inplace(only_sklearns, B.astype(dtype), ACTIVATIONS[name])
+        np.testing.assert_array_equal(only_sklearns, got)
     want = Z.astype(dtype) + B.astype(dtype)
     # exp/tanh/logistic are fastmlp's vectorised approximations (a few ulp)
     rtol = 1e-14 if dtype == np.float64 else 1e-6
@@ -59,7 +65,7 @@ def test_activation_matches_sklearn_and_reference(name, dtype):
 def test_activation_extremes_stay_finite_and_keep_nan(name):
     z = np.array([[-1e300, -800.0, -40.0, -1e-300, 0.0, 1e-300, 40.0, 800.0, 1e300, np.nan]])
     got = z.copy()
-    add_bias_activate_inplace(got, np.zeros(z.shape[1]), ACTIVATIONS[name])
+    add_bias_activate_any_inplace(got, np.zeros(z.shape[1]), ACTIVATIONS[name])
     with np.errstate(all="ignore"):
         want = reference.ACTIVATION[name](z)
     assert np.isnan(got[0, -1])
@@ -81,16 +87,19 @@ def test_exp_matches_numpy_down_to_subnormals_and_up_to_overflow():
 @pytest.mark.parametrize("name", HIDDEN_ACTIVATIONS)
 def test_derivative_matches_sklearn_and_finite_differences(name):
     A = Z.copy()
-    add_bias_activate_inplace(A, np.zeros(5), ACTIVATIONS[name])
+    add_bias_activate_any_inplace(A, np.zeros(5), ACTIVATIONS[name])
     delta = RNG.normal(size=Z.shape)
     got = delta.copy()
     column_sums = np.empty(Z.shape[1])
     if ACTIVATIONS[name] in PREACTIVATION_CODES:  # f' read off Z itself
         multiply_preactivation_derivative_inplace(Z, got, ACTIVATIONS[name], column_sums)
     else:
-        multiply_derivative_inplace(A, got, ACTIVATIONS[name], column_sums)
+        multiply_any_derivative_inplace(A, got, ACTIVATIONS[name], column_sums)
     np.testing.assert_allclose(column_sums, got.sum(axis=0), rtol=1e-12)
     if name in SK_DERIVATIVES:
+        only_sklearns = delta.copy()
+        multiply_derivative_inplace(A, only_sklearns, ACTIVATIONS[name], column_sums)
+        np.testing.assert_array_equal(only_sklearns, got)
         want = delta.copy()
         SK_DERIVATIVES[name](A, want)
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)

@@ -31,7 +31,7 @@ class _Network:
         self.empty, self.index, _ = self.no_csr
         self.no_parts = np.empty((0, self.layout.size), dtype=dtype)
         self.part_sums = np.zeros((1, 8))
-        self.no_dropout = np.empty(0)
+        self.extras = None  # scikit-learn's activations, no dropout
         self.alone = (0, 1, np.zeros(SYNC_SIZE, dtype=np.int64))  # tid, n_threads, sync
 
 
@@ -51,7 +51,7 @@ class ForwardKernel(_Network):
     def time_forward(self, dtype, rows):
         _backprop.predict_inplace(
             self.X, self.empty, self.index, self.index, self.params, self.layout.layer_units,
-            self.codes, self.ws, self.out,
+            self.codes, self.extras, self.ws, self.out,
         )  # fmt: skip
 
 
@@ -69,7 +69,7 @@ class BackpropKernel(_Network):
     def time_loss_and_grad(self, dtype, rows):
         _backprop.full_batch_loss_and_grad(
             self.X, self.no_csr, self.Y, self.empty, self.params, self.grads, self.no_parts, self.part_sums,
-            self.layout.layer_units, self.codes, self.no_dropout, 0, 1e-4, 1e-16, self.ws, *self.alone,
+            self.layout.layer_units, self.codes, self.extras, 0, 1e-4, 1e-16, self.ws, *self.alone,
         )  # fmt: skip
 
 
@@ -121,6 +121,6 @@ class EpochKernel(_Network):
         _backprop.train_epoch_inplace(
             self.X, self.no_csr, self.Y, self.empty, self.order, self.batch, self.params, self.grads,
             self.no_parts, self.part_sums, (self.state.m, self.state.v, self.state.hyper),
-            self.layout.layer_units, self.codes, self.no_dropout, 1e-4, 1e-16, self.ws, self.whole_epoch,
+            self.layout.layer_units, self.codes, self.extras, 1e-4, 1e-16, self.ws, self.whole_epoch,
             *self.alone,
         )  # fmt: skip
