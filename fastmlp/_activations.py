@@ -3,30 +3,25 @@
 
 Kernels receive an integer code instead of a function, so one compiled
 specialisation serves every activation. Adding an activation means: a code in
-``ACTIVATIONS`` (and ``HIDDEN_ACTIVATIONS``), its function in
-:func:`activation_of` (or a loop of its own in
-:func:`add_bias_activate_inplace`), and its derivative in
-:func:`multiply_derivative_inplace`, or in
-:func:`multiply_preactivation_derivative_inplace` when ``f'`` is not a function
-of ``f`` (then also in ``PREACTIVATION_CODES``); the tests are parametrised
-over the registries, against ``tests/reference.py``.
+``ACTIVATIONS`` (and ``HIDDEN_ACTIVATIONS``), its function and its loop in
+:func:`add_bias_activate_any_inplace`, and its derivative's loop in
+:func:`multiply_any_derivative_inplace`, or, when ``f'`` is not a function of
+``f``, in :func:`add_bias_activate_keeping` and
+:func:`multiply_preactivation_derivative_inplace` (and its code in
+``PREACTIVATION_CODES``); the tests are parametrised over the registries,
+against ``tests/reference.py``.
 
-``exp``, ``tanh`` and the logistic function use :func:`exp_approx` /
-:func:`tanh_approx`, written so that LLVM vectorises them: libm's scalar
-calls, which Numba emits for ``np.exp``/``np.tanh`` (PyPI's llvmlite has no
-SVML), measured 8 ns (exp) and 20 ns (tanh) per element here, 5-10x slower
-than numpy's SIMD ufuncs, and made tanh networks slower than scikit-learn.
-Both are accurate to a few ulp.
+Every loop is over one activation, branch-free, and calls only the
+vectorisable functions of ``_elementary`` (GELU's ``erfc`` excepted), so that
+LLVM vectorises it.
 """
 
 import math
 
 import numpy as np
-from llvmlite import ir
-from numba import types
-from numba.extending import intrinsic
 
 from ._config import kernel
+from ._elementary import exp_approx, expm1_approx, log1p_unit, tanh_approx
 
 IDENTITY, LOGISTIC, TANH, RELU, EXP, SOFTMAX, LEAKY_RELU, ELU, SELU, GELU, SILU, SOFTPLUS, MISH = range(13)
 
@@ -67,80 +62,6 @@ _INV_SQRT_2PI = 0.39894228040143267794
 _MISH_SATURATION = 20.0
 
 
-@intrinsic
-def _bits_to_float64(typingctx, bits):
-    """Reinterpret an int64 bit pattern as a float64 (no conversion)."""
-    sig = types.float64(types.int64)
-
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], ir.DoubleType())
-
-    return sig, codegen
-
-
-_LN2_HI = 6.93147180369123816490e-01  # ln 2 split in two (Cody-Waite): k * _LN2_HI is exact
-_LN2_LO = 1.90821492927058770002e-10
-_INV_LN2 = 1.44269504088896338700e00
-
-
-@kernel(math="ordered")
-def exp_approx(x):
-    """``exp(x)`` in float64, branch-free so that loops over it vectorise.
-
-    ``x = k ln2 + r`` with ``|r| <= ln2 / 2``; ``exp(r)`` by its Taylor series
-    to degree 13 (truncation below 1e-17), times ``2^k`` built from its bits
-    as ``2^(k - k//2) * 2^(k//2)``, so that subnormal results (x down to
-    -745) and the largest finite ones come out as numpy's do. Measured
-    against numpy over [-708, 709.78]: at most 2 ulp.
-    """
-    xc = min(max(x, -745.2), 709.8)
-    k = np.floor(xc * _INV_LN2 + 0.5)
-    r = (xc - k * _LN2_HI) - k * _LN2_LO
-    p = 1.0 / 6227020800.0
-    p = p * r + 1.0 / 479001600.0
-    p = p * r + 1.0 / 39916800.0
-    p = p * r + 1.0 / 3628800.0
-    p = p * r + 1.0 / 362880.0
-    p = p * r + 1.0 / 40320.0
-    p = p * r + 1.0 / 5040.0
-    p = p * r + 1.0 / 720.0
-    p = p * r + 1.0 / 120.0
-    p = p * r + 1.0 / 24.0
-    p = p * r + 1.0 / 6.0
-    p = p * r + 0.5
-    p = p * r + 1.0
-    p = p * r + 1.0
-    k_int = np.int64(k)
-    half = k_int >> 1
-    y = p * _bits_to_float64((k_int - half + 1023) << 52) * _bits_to_float64((half + 1023) << 52)
-    y = np.inf if x > 709.782712893384 else y
-    y = 0.0 if x < -745.2 else y
-    return x if x != x else y
-
-
-@kernel(math="ordered")
-def tanh_approx(x):
-    """``tanh(x)`` in float64, branch-free: ``(1 - e^{-2|x|}) / (1 + e^{-2|x|})``
-    with the sign of x, and for ``|x| < 1/8`` (where that difference cancels)
-    the Taylor series to degree 17."""
-    a = abs(x)
-    t = exp_approx(-2.0 * a)
-    large = (1.0 - t) / (1.0 + t)
-    large = large if x >= 0 else -large
-    x2 = x * x
-    p = 6404582.0 / 10854718875.0
-    p = p * x2 - 929569.0 / 638512875.0
-    p = p * x2 + 21844.0 / 6081075.0
-    p = p * x2 - 1382.0 / 155925.0
-    p = p * x2 + 62.0 / 2835.0
-    p = p * x2 - 17.0 / 315.0
-    p = p * x2 + 2.0 / 15.0
-    p = p * x2 - 1.0 / 3.0
-    small = x + x * x2 * p
-    y = small if a < 0.125 else large
-    return x if x != x else y
-
-
 @kernel
 def needs_preactivation(code):
     """Whether a layer with this activation keeps its pre-activations."""
@@ -148,57 +69,67 @@ def needs_preactivation(code):
 
 
 @kernel(math="ordered")
-def activation_of(z, code):
-    """``f(z)`` of a hidden activation (scikit-learn's also have vectorised
-    loops of their own in :func:`add_bias_activate_inplace`).
-
-    leaky_relu ``max(z, 0.01 z)``; elu ``z`` or ``e^z - 1``; selu ``scale *
-    elu_alpha(z)``; softplus ``log(1 + e^z)``, as ``max(z, 0) + log1p(e^-|z|)``;
-    gelu ``z Phi(z)`` with the exact normal CDF ``Phi(z) = erfc(-z/sqrt2)/2``;
-    silu ``z sigmoid(z)``; mish ``z tanh(softplus(z))``, as ``z n / (n + 2)``
-    with ``n = e^z (e^z + 2)``.
-    """
-    if code == IDENTITY:
-        return z
-    if code == LOGISTIC:
-        return 1.0 / (1.0 + exp_approx(-z))
-    if code == TANH:
-        return tanh_approx(z)
-    if code == RELU:
-        return 0.0 if z <= 0 else z
-    if code == LEAKY_RELU:
-        return z if z > 0 else LEAKY_RELU_SLOPE * z
-    if code == ELU:
-        return z if z > 0 else math.expm1(z)
-    if code == SELU:
-        return SELU_SCALE * (z if z > 0 else SELU_ALPHA * math.expm1(z))
-    if code == SOFTPLUS:
-        return (z if z > 0 else 0.0) + math.log1p(exp_approx(-abs(z)))
-    if code == GELU:
-        return 0.5 * z * math.erfc(-z * _INV_SQRT2)
-    if code == SILU:
-        return z / (1.0 + exp_approx(-z))
-    if code == MISH:
-        e = exp_approx(min(z, _MISH_SATURATION))
-        n = e * (e + 2.0)
-        return z * (n / (n + 2.0))
-    return np.nan
+def sigmoid(z):
+    return 1.0 / (1.0 + exp_approx(-z))
 
 
 @kernel(math="ordered")
-def preactivation_derivative_of(z, code):
-    """``f'(z)`` of the activations in ``PREACTIVATION_CODES``."""
-    if code == GELU:
-        return 0.5 * math.erfc(-z * _INV_SQRT2) + z * _INV_SQRT_2PI * exp_approx(-0.5 * z * z)
-    sigmoid = 1.0 / (1.0 + exp_approx(-z))
-    if code == SILU:
-        return sigmoid * (1.0 + z * (1.0 - sigmoid))
-    if code == MISH:
-        e = exp_approx(min(z, _MISH_SATURATION))
-        n = e * (e + 2.0)
-        t = n / (n + 2.0)
-        return t + z * (1.0 - t * t) * sigmoid
-    return np.nan
+def leaky_relu(z):
+    return z if z > 0 else LEAKY_RELU_SLOPE * z
+
+
+@kernel(math="ordered")
+def elu(z):
+    return z if z > 0 else expm1_approx(z)
+
+
+@kernel(math="ordered")
+def selu(z):
+    return SELU_SCALE * (z if z > 0 else SELU_ALPHA * expm1_approx(z))
+
+
+@kernel(math="ordered")
+def softplus(z):
+    """``log(1 + e^z)``, as ``max(z, 0) + log1p(e^-|z|)``."""
+    return (z if z > 0 else 0.0) + log1p_unit(exp_approx(-abs(z)))
+
+
+@kernel(math="ordered")
+def gelu(z):
+    """``z Phi(z)`` with the exact normal CDF ``Phi(z) = erfc(-z / sqrt2) / 2``."""
+    return 0.5 * z * math.erfc(-z * _INV_SQRT2)
+
+
+@kernel(math="ordered")
+def silu(z):
+    return z * sigmoid(z)
+
+
+@kernel(math="ordered")
+def mish(z):
+    """``z tanh(softplus(z))``, as ``z n / (n + 2)`` with ``n = e^z (e^z + 2)``."""
+    e = exp_approx(min(z, _MISH_SATURATION))
+    n = e * (e + 2.0)
+    return z * (n / (n + 2.0))
+
+
+@kernel(math="ordered")
+def gelu_derivative(z):
+    return 0.5 * math.erfc(-z * _INV_SQRT2) + z * _INV_SQRT_2PI * exp_approx(-0.5 * z * z)
+
+
+@kernel(math="ordered")
+def silu_derivative(z):
+    s = sigmoid(z)
+    return s * (1.0 + z * (1.0 - s))
+
+
+@kernel(math="ordered")
+def mish_derivative(z):
+    e = exp_approx(min(z, _MISH_SATURATION))
+    n = e * (e + 2.0)
+    t = n / (n + 2.0)
+    return t + z * (1.0 - t * t) * sigmoid(z)
 
 
 @kernel
@@ -250,26 +181,55 @@ def add_bias_activate_inplace(Z, b, code):
 @kernel
 def add_bias_activate_any_inplace(Z, b, code):
     """:func:`add_bias_activate_inplace` for every activation, fastmlp's own
-    included (kernels compile this one only for the fits that need it)."""
+    included (kernels compile this one only for the fits that need it), one
+    loop per activation as there."""
+    n_samples, n_out = Z.shape
     if code < LEAKY_RELU:
         add_bias_activate_inplace(Z, b, code)
-        return
-    n_samples, n_out = Z.shape
-    for i in range(n_samples):
-        for k in range(n_out):
-            Z[i, k] = activation_of(Z[i, k] + b[k], code)
+    elif code == LEAKY_RELU:
+        for i in range(n_samples):
+            for k in range(n_out):
+                Z[i, k] = leaky_relu(Z[i, k] + b[k])
+    elif code == ELU:
+        for i in range(n_samples):
+            for k in range(n_out):
+                Z[i, k] = elu(Z[i, k] + b[k])
+    elif code == SELU:
+        for i in range(n_samples):
+            for k in range(n_out):
+                Z[i, k] = selu(Z[i, k] + b[k])
+    elif code == SOFTPLUS:
+        for i in range(n_samples):
+            for k in range(n_out):
+                Z[i, k] = softplus(Z[i, k] + b[k])
+    else:  # nothing to keep: the pre-activations go where they came from
+        add_bias_activate_keeping(Z, b, code, Z)
 
 
 @kernel
 def add_bias_activate_keeping(Z, b, code, P):
     """``P <- Z + b``, ``Z <- f(P)``: the forward step of a layer that keeps
-    its pre-activations ``P`` for the backward pass (``needs_preactivation``)."""
+    its pre-activations ``P`` for the backward pass (``needs_preactivation``;
+    ``P`` may be ``Z`` itself, keeping nothing)."""
     n_samples, n_out = Z.shape
-    for i in range(n_samples):
-        for k in range(n_out):
-            z = Z[i, k] + b[k]
-            P[i, k] = z
-            Z[i, k] = activation_of(z, code)
+    if code == GELU:
+        for i in range(n_samples):
+            for k in range(n_out):
+                z = Z[i, k] + b[k]
+                P[i, k] = z
+                Z[i, k] = gelu(z)
+    elif code == SILU:
+        for i in range(n_samples):
+            for k in range(n_out):
+                z = Z[i, k] + b[k]
+                P[i, k] = z
+                Z[i, k] = silu(z)
+    elif code == MISH:
+        for i in range(n_samples):
+            for k in range(n_out):
+                z = Z[i, k] + b[k]
+                P[i, k] = z
+                Z[i, k] = mish(z)
 
 
 @kernel
@@ -324,7 +284,7 @@ def multiply_any_derivative_inplace(A, delta, code, column_sums):
                 delta[i, k] *= SELU_SCALE if A[i, k] > 0 else A[i, k] + SELU_SCALE * SELU_ALPHA
         elif code == SOFTPLUS:
             for k in range(n_out):
-                delta[i, k] *= -math.expm1(-A[i, k])
+                delta[i, k] *= -expm1_approx(-A[i, k])
         for k in range(n_out):
             column_sums[k] += delta[i, k]
 
@@ -336,6 +296,14 @@ def multiply_preactivation_derivative_inplace(P, delta, code, column_sums):
     n_samples, n_out = P.shape
     column_sums[:] = 0
     for i in range(n_samples):
+        if code == GELU:
+            for k in range(n_out):
+                delta[i, k] *= gelu_derivative(P[i, k])
+        elif code == SILU:
+            for k in range(n_out):
+                delta[i, k] *= silu_derivative(P[i, k])
+        elif code == MISH:
+            for k in range(n_out):
+                delta[i, k] *= mish_derivative(P[i, k])
         for k in range(n_out):
-            delta[i, k] *= preactivation_derivative_of(P[i, k], code)
             column_sums[k] += delta[i, k]

@@ -1,0 +1,128 @@
+"""Elementary functions written so that LLVM vectorises loops over them.
+
+libm's scalar calls, which Numba emits for ``np.exp``/``np.tanh``/``math.expm1``
+(PyPI's llvmlite has no SVML), measured 8 ns (exp) and 20 ns (tanh) per
+element here, 5-10x slower than numpy's SIMD ufuncs, and made tanh networks
+slower than scikit-learn; a loop calling one does not vectorise at all. These
+are branch-free (both sides computed, one selected) and accurate to a few ulp
+in float64, checked against numpy over their whole range by the tests.
+"""
+
+import numpy as np
+from llvmlite import ir
+from numba import types
+from numba.extending import intrinsic
+
+from ._config import kernel
+
+
+@intrinsic
+def _bits_to_float64(typingctx, bits):
+    """Reinterpret an int64 bit pattern as a float64 (no conversion)."""
+    sig = types.float64(types.int64)
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.DoubleType())
+
+    return sig, codegen
+
+
+_LN2_HI = 6.93147180369123816490e-01  # ln 2 split in two (Cody-Waite): k * _LN2_HI is exact
+_LN2_LO = 1.90821492927058770002e-10
+_INV_LN2 = 1.44269504088896338700e00
+
+
+@kernel(math="ordered")
+def exp_approx(x):
+    """``exp(x)`` in float64, branch-free so that loops over it vectorise.
+
+    ``x = k ln2 + r`` with ``|r| <= ln2 / 2``; ``exp(r)`` by its Taylor series
+    to degree 13 (truncation below 1e-17), times ``2^k`` built from its bits
+    as ``2^(k - k//2) * 2^(k//2)``, so that subnormal results (x down to
+    -745) and the largest finite ones come out as numpy's do. Measured
+    against numpy over [-708, 709.78]: at most 2 ulp.
+    """
+    xc = min(max(x, -745.2), 709.8)
+    k = np.floor(xc * _INV_LN2 + 0.5)
+    r = (xc - k * _LN2_HI) - k * _LN2_LO
+    p = 1.0 / 6227020800.0
+    p = p * r + 1.0 / 479001600.0
+    p = p * r + 1.0 / 39916800.0
+    p = p * r + 1.0 / 3628800.0
+    p = p * r + 1.0 / 362880.0
+    p = p * r + 1.0 / 40320.0
+    p = p * r + 1.0 / 5040.0
+    p = p * r + 1.0 / 720.0
+    p = p * r + 1.0 / 120.0
+    p = p * r + 1.0 / 24.0
+    p = p * r + 1.0 / 6.0
+    p = p * r + 0.5
+    p = p * r + 1.0
+    p = p * r + 1.0
+    k_int = np.int64(k)
+    half = k_int >> 1
+    y = p * _bits_to_float64((k_int - half + 1023) << 52) * _bits_to_float64((half + 1023) << 52)
+    y = np.inf if x > 709.782712893384 else y
+    y = 0.0 if x < -745.2 else y
+    return x if x != x else y
+
+
+@kernel(math="ordered")
+def tanh_approx(x):
+    """``tanh(x)`` in float64, branch-free: ``(1 - e^{-2|x|}) / (1 + e^{-2|x|})``
+    with the sign of x, and for ``|x| < 1/8`` (where that difference cancels)
+    the Taylor series to degree 17."""
+    a = abs(x)
+    t = exp_approx(-2.0 * a)
+    large = (1.0 - t) / (1.0 + t)
+    large = large if x >= 0 else -large
+    x2 = x * x
+    p = 6404582.0 / 10854718875.0
+    p = p * x2 - 929569.0 / 638512875.0
+    p = p * x2 + 21844.0 / 6081075.0
+    p = p * x2 - 1382.0 / 155925.0
+    p = p * x2 + 62.0 / 2835.0
+    p = p * x2 - 17.0 / 315.0
+    p = p * x2 + 2.0 / 15.0
+    p = p * x2 - 1.0 / 3.0
+    small = x + x * x2 * p
+    y = small if a < 0.125 else large
+    return x if x != x else y
+
+
+@kernel(math="ordered")
+def expm1_approx(x):
+    """``e^x - 1``: its Taylor series to degree 16 for ``|x| < 1/2`` (where
+    ``e^x - 1`` cancels; truncation below 1e-19), ``exp_approx(x) - 1`` beyond."""
+    p = 1.0 / 355687428096000.0
+    p = p * x + 1.0 / 20922789888000.0
+    p = p * x + 1.0 / 1307674368000.0
+    p = p * x + 1.0 / 87178291200.0
+    p = p * x + 1.0 / 6227020800.0
+    p = p * x + 1.0 / 479001600.0
+    p = p * x + 1.0 / 39916800.0
+    p = p * x + 1.0 / 3628800.0
+    p = p * x + 1.0 / 362880.0
+    p = p * x + 1.0 / 40320.0
+    p = p * x + 1.0 / 5040.0
+    p = p * x + 1.0 / 720.0
+    p = p * x + 1.0 / 120.0
+    p = p * x + 1.0 / 24.0
+    p = p * x + 1.0 / 6.0
+    p = p * x + 0.5
+    small = x + x * x * p
+    return small if abs(x) < 0.5 else exp_approx(x) - 1.0
+
+
+@kernel(math="ordered")
+def log1p_unit(t):
+    """``log(1 + t)`` for ``t`` in [0, 1] (softplus's ``log1p(e^-|z|)``), as
+    ``2 atanh(s)`` with ``s = t / (2 + t)`` in [0, 1/3], by its series to
+    ``s^35`` (truncation below 1e-18)."""
+    s = t / (2.0 + t)
+    s2 = s * s
+    p = 1.0 / 35.0
+    for k in range(16, -1, -1):
+        p = p * s2 + 1.0 / (2 * k + 1)
+    return 2.0 * s * p
+
