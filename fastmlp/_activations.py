@@ -16,12 +16,11 @@ vectorisable functions of ``_elementary`` (GELU's ``erfc`` excepted), so that
 LLVM vectorises it.
 """
 
-import math
 
 import numpy as np
 
 from ._config import kernel
-from ._elementary import exp_approx, expm1_approx, log1p_unit, tanh_approx
+from ._elementary import exp_approx, expm1_approx, log1p_unit, normal_cdf, tanh_approx
 
 IDENTITY, LOGISTIC, TANH, RELU, EXP, SOFTMAX, LEAKY_RELU, ELU, SELU, GELU, SILU, SOFTPLUS, MISH = range(13)
 
@@ -56,7 +55,6 @@ LEAKY_RELU_SLOPE = 0.01
 # SELU's constants (Klambauer et al. 2017), to double precision.
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
-_INV_SQRT2 = 0.70710678118654752440
 _INV_SQRT_2PI = 0.39894228040143267794
 # Past this, tanh(softplus(z)) rounds to 1 in float64 (1 - tanh(20) < 1e-17).
 _MISH_SATURATION = 20.0
@@ -78,26 +76,26 @@ def leaky_relu(z):
     return z if z > 0 else LEAKY_RELU_SLOPE * z
 
 
-@kernel(math="ordered")
+@kernel(math="ordered", inline=True)
 def elu(z):
     return z if z > 0 else expm1_approx(z)
 
 
-@kernel(math="ordered")
+@kernel(math="ordered", inline=True)
 def selu(z):
     return SELU_SCALE * (z if z > 0 else SELU_ALPHA * expm1_approx(z))
 
 
-@kernel(math="ordered")
+@kernel(math="ordered", inline=True)
 def softplus(z):
     """``log(1 + e^z)``, as ``max(z, 0) + log1p(e^-|z|)``."""
     return (z if z > 0 else 0.0) + log1p_unit(exp_approx(-abs(z)))
 
 
-@kernel(math="ordered")
+@kernel(math="ordered", inline=True)
 def gelu(z):
     """``z Phi(z)`` with the exact normal CDF ``Phi(z) = erfc(-z / sqrt2) / 2``."""
-    return 0.5 * z * math.erfc(-z * _INV_SQRT2)
+    return z * normal_cdf(z)
 
 
 @kernel(math="ordered")
@@ -113,9 +111,15 @@ def mish(z):
     return z * (n / (n + 2.0))
 
 
-@kernel(math="ordered")
+@kernel(math="ordered", inline=True)
+def softplus_derivative_of_output(a):
+    """``sigmoid(z) = 1 - e^-a`` for ``a = softplus(z)``."""
+    return -expm1_approx(-a)
+
+
+@kernel(math="ordered", inline=True)
 def gelu_derivative(z):
-    return 0.5 * math.erfc(-z * _INV_SQRT2) + z * _INV_SQRT_2PI * exp_approx(-0.5 * z * z)
+    return normal_cdf(z) + z * _INV_SQRT_2PI * exp_approx(-0.5 * z * z)
 
 
 @kernel(math="ordered")
@@ -126,10 +130,12 @@ def silu_derivative(z):
 
 @kernel(math="ordered")
 def mish_derivative(z):
+    """``t + z (1 - t^2) sigmoid(z)``, ``t = tanh(softplus(z))``; one exp
+    serves both (past the saturation ``1 - t^2`` is 0 and sigmoid's error nil)."""
     e = exp_approx(min(z, _MISH_SATURATION))
     n = e * (e + 2.0)
     t = n / (n + 2.0)
-    return t + z * (1.0 - t * t) * sigmoid(z)
+    return t + z * (1.0 - t * t) * (e / (1.0 + e))
 
 
 @kernel
@@ -178,7 +184,7 @@ def add_bias_activate_inplace(Z, b, code):
                 Z[i, k] = exp_approx(Z[i, k] + b[k])
 
 
-@kernel
+@kernel(math="ordered")
 def add_bias_activate_any_inplace(Z, b, code):
     """:func:`add_bias_activate_inplace` for every activation, fastmlp's own
     included (kernels compile this one only for the fits that need it), one
@@ -206,7 +212,7 @@ def add_bias_activate_any_inplace(Z, b, code):
         add_bias_activate_keeping(Z, b, code, Z)
 
 
-@kernel
+@kernel(math="ordered")
 def add_bias_activate_keeping(Z, b, code, P):
     """``P <- Z + b``, ``Z <- f(P)``: the forward step of a layer that keeps
     its pre-activations ``P`` for the backward pass (``needs_preactivation``;
@@ -284,7 +290,7 @@ def multiply_any_derivative_inplace(A, delta, code, column_sums):
                 delta[i, k] *= SELU_SCALE if A[i, k] > 0 else A[i, k] + SELU_SCALE * SELU_ALPHA
         elif code == SOFTPLUS:
             for k in range(n_out):
-                delta[i, k] *= -expm1_approx(-A[i, k])
+                delta[i, k] *= softplus_derivative_of_output(A[i, k])
         for k in range(n_out):
             column_sums[k] += delta[i, k]
 

@@ -59,12 +59,15 @@ CACHE_ENABLED = os.environ.get("FASTMLP_DISABLE_CACHE", "0") in ("", "0")
 _warned_no_cache = False
 
 
-def kernel(func=None, *, math="fast"):
+def kernel(func=None, *, math="fast", inline=False):
     """Compile ``func`` with the project's Numba options.
 
     ``math`` picks the fast-math flags (see above): ``"fast"`` (the default),
     ``"ordered"`` (operations kept in the order written) or ``"ieee"`` (only
-    fused multiply-add: infinities behave as in IEEE arithmetic).
+    fused multiply-add: infinities behave as in IEEE arithmetic). ``inline``
+    inlines the function into its callers at Numba's level (its operations
+    then take the caller's flags), for helpers LLVM would leave as calls in
+    the loops that use them, which then do not vectorise.
 
     Caching is tried first; where Numba finds no writable cache directory it
     raises at decoration time, and the kernel is compiled without a cache
@@ -73,9 +76,11 @@ def kernel(func=None, *, math="fast"):
     """
     global _warned_no_cache
     if func is None:
-        return lambda f: kernel(f, math=math)
+        return lambda f: kernel(f, math=math, inline=inline)
     options = dict(NUMBA_OPTIONS)
     options["fastmath"] = set(_MATH_POLICIES[math])
+    if inline:
+        options["inline"] = "always"
     if CACHE_ENABLED:
         try:
             return numba.njit(cache=True, **options)(func)

@@ -90,7 +90,9 @@ def tanh_approx(x):
     return x if x != x else y
 
 
-@kernel(math="ordered")
+# Inlined: LLVM left calls to these in the loops of elu, selu and softplus,
+# which then did not vectorise (elu 10 ns per element, 3 ns inlined; softplus 18 -> 5.5 ns).
+@kernel(math="ordered", inline=True)
 def expm1_approx(x):
     """``e^x - 1``: its Taylor series to degree 16 for ``|x| < 1/2`` (where
     ``e^x - 1`` cancels; truncation below 1e-19), ``exp_approx(x) - 1`` beyond."""
@@ -114,7 +116,7 @@ def expm1_approx(x):
     return small if abs(x) < 0.5 else exp_approx(x) - 1.0
 
 
-@kernel(math="ordered")
+@kernel(math="ordered", inline=True)
 def log1p_unit(t):
     """``log(1 + t)`` for ``t`` in [0, 1] (softplus's ``log1p(e^-|z|)``), as
     ``2 atanh(s)`` with ``s = t / (2 + t)`` in [0, 1/3], by its series to
@@ -126,3 +128,73 @@ def log1p_unit(t):
         p = p * s2 + 1.0 / (2 * k + 1)
     return 2.0 * s * p
 
+
+# Phi's left tail: erfc(x) = e^{-x^2} h(u) / (x + 2) for x >= 1/2, with
+# u = (x - 2) / (x + 2) in [-0.6, 1) and h (smooth up to u = 1, where x is
+# infinite) by its Chebyshev series in t = (u + 0.6) / 0.8 - 1, fitted to
+# scipy's erfcx at 400 Chebyshev nodes: relative error under 4e-15 for every
+# x >= 1/2. For x < 1/2, erf's Taylor series 2 / sqrt(pi) sum_n (-1)^n
+# x^(2n+1) / (n! (2n+1)) to n = 13 (truncation below 1e-19). Both are written
+# out term by term: as loops over coefficient arrays, LLVM kept them scalar
+# (GELU at 21-30 ns per element, 9-11 ns written out, tanh 4.5 ns, in one run).
+_TWO_OVER_SQRT_PI = 1.1283791670955125739
+_INV_SQRT2 = 0.70710678118654752440
+
+
+@kernel(math="ordered", inline=True)
+def normal_cdf(z):
+    """``Phi(z) = erfc(-z / sqrt2) / 2``, the standard normal CDF, branch-free
+    (libm's erfc measured 12-20 ns per element and kept GELU's loops scalar).
+
+    With ``x = |z| / sqrt2``, ``erfc(x)`` is ``1 - erf(x)`` for ``x < 1/2``
+    and the Chebyshev form beyond (see above); ``Phi(z)`` is ``erfc(x) / 2``
+    for ``z < 0`` and ``1 - erfc(x) / 2`` otherwise. Relative error below
+    3e-15 wherever ``Phi(z)`` is a normal float (checked against scipy).
+    """
+    x = abs(z) * _INV_SQRT2
+    x2 = x * x
+    p = -5.9477940136376354e-12
+    p = p * x2 + 8.35070279514724e-11
+    p = p * x2 + -1.0892221037148573e-09
+    p = p * x2 + 1.3122532963802806e-08
+    p = p * x2 + -1.4503852223150468e-07
+    p = p * x2 + 1.4589169000933706e-06
+    p = p * x2 + -1.3227513227513228e-05
+    p = p * x2 + 0.00010683760683760684
+    p = p * x2 + -0.0007575757575757576
+    p = p * x2 + 0.004629629629629629
+    p = p * x2 + -0.023809523809523808
+    p = p * x2 + 0.1
+    p = p * x2 + -0.3333333333333333
+    p = p * x2 + 1.0
+    near = 1.0 - _TWO_OVER_SQRT_PI * x * p
+    t = ((x - 2.0) / (x + 2.0) + 0.6) / 0.8 - 1.0
+    t2 = 2.0 * t
+    b1 = 1.3173413653641954e-16
+    b2 = 0.0
+    b1, b2 = t2 * b1 - b2 + 3.4598942493546104e-17, b1
+    b1, b2 = t2 * b1 - b2 + -2.374379068700876e-16, b1
+    b1, b2 = t2 * b1 - b2 + -1.2601246863044367e-15, b1
+    b1, b2 = t2 * b1 - b2 + 6.284376147051499e-16, b1
+    b1, b2 = t2 * b1 - b2 + 2.490799783725907e-14, b1
+    b1, b2 = t2 * b1 - b2 + 6.311179274246844e-14, b1
+    b1, b2 = t2 * b1 - b2 + -2.8876745560337386e-13, b1
+    b1, b2 = t2 * b1 - b2 + -2.0522971785742527e-12, b1
+    b1, b2 = t2 * b1 - b2 + 3.472100459977143e-13, b1
+    b1, b2 = t2 * b1 - b2 + 4.427893228471678e-11, b1
+    b1, b2 = t2 * b1 - b2 + 9.95230325195385e-11, b1
+    b1, b2 = t2 * b1 - b2 + -7.964802629115383e-10, b1
+    b1, b2 = t2 * b1 - b2 + -4.03529402377789e-09, b1
+    b1, b2 = t2 * b1 - b2 + 1.309585635292051e-08, b1
+    b1, b2 = t2 * b1 - b2 + 1.2917225953214443e-07, b1
+    b1, b2 = t2 * b1 - b2 + -2.3438312275281827e-07, b1
+    b1, b2 = t2 * b1 - b2 + -4.213002010815786e-06, b1
+    b1, b2 = t2 * b1 - b2 + 7.809517806368225e-06, b1
+    b1, b2 = t2 * b1 - b2 + 0.00015524916589268527, b1
+    b1, b2 = t2 * b1 - b2 + -0.0006380051760286208, b1
+    b1, b2 = t2 * b1 - b2 + -0.005640402632517994, b1
+    b1, b2 = t2 * b1 - b2 + 0.0783431603960388, b1
+    b1, b2 = t2 * b1 - b2 + -0.48202889723521325, b1
+    far = exp_approx(-x2) * (t * b1 - b2 + 0.9739949793186767) / (x + 2.0)
+    half_erfc = 0.5 * (near if x < 0.5 else far)
+    return half_erfc if z < 0 else 1.0 - half_erfc

@@ -58,7 +58,7 @@ def test_activation_matches_sklearn_and_reference(name, dtype):
         kept_z, keeping = np.empty_like(got), Z.astype(dtype)
         add_bias_activate_keeping(keeping, B.astype(dtype), ACTIVATIONS[name], kept_z)
         np.testing.assert_array_equal(kept_z, Z.astype(dtype) + B.astype(dtype))
-        np.testing.assert_array_equal(keeping, got)
+        np.testing.assert_allclose(keeping, got, rtol=1e-15 if dtype == np.float64 else 1e-6, atol=0)
 
 
 @pytest.mark.parametrize("name", HIDDEN_ACTIVATIONS)
@@ -92,6 +92,18 @@ def test_expm1_and_log1p_match_numpy_to_a_few_ulp():
     np.testing.assert_allclose(got, np.expm1(x), rtol=1e-15, atol=0)
     t = np.concatenate([np.linspace(0, 1, 20001), np.geomspace(1e-300, 1e-3, 1001)])
     np.testing.assert_allclose([log1p_unit(v) for v in t], np.log1p(t), rtol=5e-16, atol=0)
+
+
+def test_normal_cdf_matches_scipy_in_both_tails():
+    from scipy.special import ndtr
+
+    from fastmlp._elementary import normal_cdf
+
+    z = np.concatenate([np.linspace(-37.5, 9, 40001), [-1e300, -0.0, 0.0, 1e300]])
+    got, want = np.array([normal_cdf(v) for v in z]), ndtr(z)
+    normal = want > np.finfo(float).tiny
+    np.testing.assert_allclose(got[normal], want[normal], rtol=5e-15, atol=0)
+    assert (got[~normal] < 1e-300).all() and np.isnan(normal_cdf(np.nan))
 
 
 @pytest.mark.parametrize("name", HIDDEN_ACTIVATIONS)
