@@ -1,15 +1,14 @@
 """Activations: ``f(Z + b)`` applied in place, and ``f'`` read off the output
-``A`` or, for GELU, SiLU and Mish, off the pre-activation ``Z``.
+``A`` or, for GELU, SiLU and Mish, kept from the forward pass.
 
 Kernels receive an integer code instead of a function, so one compiled
 specialisation serves every activation. Adding an activation means: a code in
 ``ACTIVATIONS`` (and ``HIDDEN_ACTIVATIONS``), its function and its loop in
 :func:`add_bias_activate_any_inplace`, and its derivative's loop in
 :func:`multiply_any_derivative_inplace`, or, when ``f'`` is not a function of
-``f``, in :func:`add_bias_activate_keeping` and
-:func:`multiply_preactivation_derivative_inplace` (and its code in
-``PREACTIVATION_CODES``); the tests are parametrised over the registries,
-against ``tests/reference.py``.
+``f``, its function and derivative together in
+:func:`add_bias_activate_keeping` (and its code in ``KEEPS_DERIVATIVE``); the
+tests are parametrised over the registries, against ``tests/reference.py``.
 
 Every loop is over one activation, branch-free, and calls only the
 vectorisable functions of ``_elementary`` (GELU's ``erfc`` excepted), so that
@@ -20,7 +19,7 @@ LLVM vectorises it.
 import numpy as np
 
 from ._config import kernel
-from ._elementary import exp_approx, expm1_approx, log1p_unit, normal_cdf, tanh_approx
+from ._elementary import exp_approx, expm1_approx, log1p_unit, normal_cdf, normal_cdf_given, tanh_approx
 
 IDENTITY, LOGISTIC, TANH, RELU, EXP, SOFTMAX, LEAKY_RELU, ELU, SELU, GELU, SILU, SOFTPLUS, MISH = range(13)
 
@@ -47,9 +46,12 @@ SKLEARN_HIDDEN_ACTIVATIONS = ("identity", "logistic", "tanh", "relu")
 #: every activation a hidden layer may have: scikit-learn's and fastmlp's own.
 HIDDEN_ACTIVATIONS = SKLEARN_HIDDEN_ACTIVATIONS + ("leaky_relu", "elu", "selu", "gelu", "silu", "softplus", "mish")
 
-#: the activations whose derivative is not a function of their output: their
-#: layers keep the pre-activations ``Z`` for the backward pass.
-PREACTIVATION_CODES = (GELU, SILU, MISH)
+#: the activations whose derivative is not a function of their output: in
+#: training their layers keep ``f'(Z)``, computed in the forward pass along
+#: with ``f(Z)`` (they share their exp): keeping ``Z`` instead and computing
+#: ``f'(Z)`` in the backward pass took W1 with GELU 2.40x the time of relu,
+#: 1.xx with ``f'`` kept (interleaved medians, benchmarks/option_costs.py).
+KEEPS_DERIVATIVE = (GELU, SILU, MISH)
 
 LEAKY_RELU_SLOPE = 0.01
 # SELU's constants (Klambauer et al. 2017), to double precision.
@@ -61,9 +63,9 @@ _MISH_SATURATION = 20.0
 
 
 @kernel
-def needs_preactivation(code):
-    """Whether a layer with this activation keeps its pre-activations."""
-    return code in PREACTIVATION_CODES
+def keeps_derivative(code):
+    """Whether a layer with this activation keeps ``f'(Z)`` in training."""
+    return code in KEEPS_DERIVATIVE
 
 
 @kernel(math="ordered")
@@ -118,24 +120,28 @@ def softplus_derivative_of_output(a):
 
 
 @kernel(math="ordered", inline=True)
-def gelu_derivative(z):
-    return normal_cdf(z) + z * _INV_SQRT_2PI * exp_approx(-0.5 * z * z)
+def gelu_and_derivative(z):
+    """``(z Phi(z), Phi(z) + z phi(z))``, one exp for both."""
+    gauss = exp_approx(-0.5 * z * z)
+    cdf = normal_cdf_given(z, gauss)
+    return z * cdf, cdf + z * _INV_SQRT_2PI * gauss
 
 
 @kernel(math="ordered")
-def silu_derivative(z):
+def silu_and_derivative(z):
+    """``(z s, s (1 + z (1 - s)))`` with ``s = sigmoid(z)``."""
     s = sigmoid(z)
-    return s * (1.0 + z * (1.0 - s))
+    return z * s, s * (1.0 + z * (1.0 - s))
 
 
 @kernel(math="ordered")
-def mish_derivative(z):
-    """``t + z (1 - t^2) sigmoid(z)``, ``t = tanh(softplus(z))``; one exp
-    serves both (past the saturation ``1 - t^2`` is 0 and sigmoid's error nil)."""
+def mish_and_derivative(z):
+    """``(z t, t + z (1 - t^2) sigmoid(z))``, ``t = tanh(softplus(z))``; one
+    exp serves both (past the saturation ``1 - t^2`` is 0 and sigmoid's error nil)."""
     e = exp_approx(min(z, _MISH_SATURATION))
     n = e * (e + 2.0)
     t = n / (n + 2.0)
-    return t + z * (1.0 - t * t) * (e / (1.0 + e))
+    return z * t, t + z * (1.0 - t * t) * (e / (1.0 + e))
 
 
 @kernel
@@ -208,34 +214,37 @@ def add_bias_activate_any_inplace(Z, b, code):
         for i in range(n_samples):
             for k in range(n_out):
                 Z[i, k] = softplus(Z[i, k] + b[k])
-    else:  # nothing to keep: the pre-activations go where they came from
-        add_bias_activate_keeping(Z, b, code, Z)
+    elif code == GELU:
+        for i in range(n_samples):
+            for k in range(n_out):
+                Z[i, k] = gelu(Z[i, k] + b[k])
+    elif code == SILU:
+        for i in range(n_samples):
+            for k in range(n_out):
+                Z[i, k] = silu(Z[i, k] + b[k])
+    elif code == MISH:
+        for i in range(n_samples):
+            for k in range(n_out):
+                Z[i, k] = mish(Z[i, k] + b[k])
 
 
 @kernel(math="ordered")
-def add_bias_activate_keeping(Z, b, code, P):
-    """``P <- Z + b``, ``Z <- f(P)``: the forward step of a layer that keeps
-    its pre-activations ``P`` for the backward pass (``needs_preactivation``;
-    ``P`` may be ``Z`` itself, keeping nothing)."""
+def add_bias_activate_keeping(Z, b, code, D):
+    """``Z <- f(Z + b)`` and ``D <- f'(Z + b)``: the training forward step of
+    a layer in ``KEEPS_DERIVATIVE``, whose backward pass multiplies by ``D``."""
     n_samples, n_out = Z.shape
     if code == GELU:
         for i in range(n_samples):
             for k in range(n_out):
-                z = Z[i, k] + b[k]
-                P[i, k] = z
-                Z[i, k] = gelu(z)
+                Z[i, k], D[i, k] = gelu_and_derivative(Z[i, k] + b[k])
     elif code == SILU:
         for i in range(n_samples):
             for k in range(n_out):
-                z = Z[i, k] + b[k]
-                P[i, k] = z
-                Z[i, k] = silu(z)
+                Z[i, k], D[i, k] = silu_and_derivative(Z[i, k] + b[k])
     elif code == MISH:
         for i in range(n_samples):
             for k in range(n_out):
-                z = Z[i, k] + b[k]
-                P[i, k] = z
-                Z[i, k] = mish(z)
+                Z[i, k], D[i, k] = mish_and_derivative(Z[i, k] + b[k])
 
 
 @kernel
@@ -296,20 +305,12 @@ def multiply_any_derivative_inplace(A, delta, code, column_sums):
 
 
 @kernel
-def multiply_preactivation_derivative_inplace(P, delta, code, column_sums):
-    """``delta *= f'(P)`` from the pre-activations ``P`` (GELU, SiLU, Mish),
+def multiply_kept_derivative_inplace(D, delta, column_sums):
+    """``delta *= D``, the ``f'(Z)`` a layer kept (:func:`add_bias_activate_keeping`),
     and ``column_sums = sum_rows delta``, as :func:`multiply_derivative_inplace`."""
-    n_samples, n_out = P.shape
+    n_samples, n_out = D.shape
     column_sums[:] = 0
     for i in range(n_samples):
-        if code == GELU:
-            for k in range(n_out):
-                delta[i, k] *= gelu_derivative(P[i, k])
-        elif code == SILU:
-            for k in range(n_out):
-                delta[i, k] *= silu_derivative(P[i, k])
-        elif code == MISH:
-            for k in range(n_out):
-                delta[i, k] *= mish_derivative(P[i, k])
         for k in range(n_out):
+            delta[i, k] *= D[i, k]
             column_sums[k] += delta[i, k]

@@ -8,8 +8,8 @@ integer codes and Python scalars (see docs/MATH.md for the equations):
                delta_l = (delta_{l+1} W_{l+1}^T) * f'(Z_l)        one GEMM per layer
     gradients  grad_W_l = A_{l-1}^T delta_l + (alpha / S) W_l,  grad_b_l = sum_rows delta_l
 
-with ``f'(Z_l)`` read off ``A_l`` for most activations and off the kept
-``Z_l`` for the others, and hidden units dropped by ``_dropout`` masking
+with ``f'(Z_l)`` read off ``A_l`` for most activations and kept from the
+forward pass for the others, and hidden units dropped by ``_dropout`` masking
 ``A_l`` and ``delta_l`` alike. Parameters, gradients and optimizer moments are
 flat buffers in the layout of ``_layout.ParameterLayout``; activations and
 error terms of a batch live in one flat workspace allocated once per fit.
@@ -25,8 +25,8 @@ import numpy as np
 from ._activations import (
     multiply_any_derivative_inplace,
     multiply_derivative_inplace,
-    multiply_preactivation_derivative_inplace,
-    needs_preactivation,
+    multiply_kept_derivative_inplace,
+    keeps_derivative,
 )
 from ._borrowed import borrowed
 from ._config import kernel
@@ -40,7 +40,7 @@ from ._forward import (  # noqa: F401  (codes and helpers re-exported for caller
     LOSS,
     MEAN_OVER_OUTPUTS,
     OUTPUT_ACTIVATION,
-    PRE,
+    DERIV,
     PREDICT_CHUNK_ROWS,
     USE_WEIGHT,
     X_TRANSPOSED,
@@ -97,7 +97,7 @@ def data_loss_and_grad(
     of a CSR X.
     ``ws`` holds every layer's activations (blocks at ``offsets[ACT]``, sized
     for the largest batch) followed by every layer's error terms, laid out
-    the same way, and the pre-activations layers keep (``offsets[PRE]``).
+    the same way, and the derivatives ``f'(Z)`` layers keep (``offsets[DERIV]``).
     ``extras``, ``step`` and ``first_row`` (the rows' first position in their
     batch) as in ``forward_batch_inplace``. ``weight_sum`` is S of the whole batch these rows belong to
     (the rows may be one thread's share of it), so that losses and gradients
@@ -116,11 +116,11 @@ def data_loss_and_grad(
     n_acts = offsets[ACT, n_layers]
     acts = ws[:n_acts]
     deltas = ws[n_acts : 2 * n_acts]
-    pres = ws[2 * n_acts : 2 * n_acts + offsets[PRE, n_layers]]
+    derivs = ws[2 * n_acts : 2 * n_acts + offsets[DERIV, n_layers]]
     out_start = offsets[ACT, n_layers - 1]
     A_out = acts[out_start : out_start + n_rows * n_outputs].reshape((n_rows, n_outputs))
     forward_batch_inplace(
-        Xb, xb_transposed, X_data, X_indices, X_indptr, rows, params, layer_units, codes, offsets, acts, pres,
+        Xb, xb_transposed, X_data, X_indices, X_indptr, rows, params, layer_units, codes, offsets, acts, derivs,
         extras, step, first_row, A_out,
     )  # fmt: skip
 
@@ -159,9 +159,9 @@ def data_loss_and_grad(
             else:
                 if extras.shape[0] > 0:
                     drop_error_terms_inplace(A_prev, delta_prev, extras, step, l - 1, first_row)
-                if needs_preactivation(code):
-                    P = pres[offsets[PRE, l - 1] : offsets[PRE, l - 1] + n_rows * n_in].reshape((n_rows, n_in))
-                    multiply_preactivation_derivative_inplace(P, delta_prev, code, grad_b_prev)
+                if keeps_derivative(code):
+                    D = derivs[offsets[DERIV, l - 1] : offsets[DERIV, l - 1] + n_rows * n_in].reshape((n_rows, n_in))
+                    multiply_kept_derivative_inplace(D, delta_prev, grad_b_prev)
                 else:
                     multiply_any_derivative_inplace(A_prev, delta_prev, code, grad_b_prev)
     return loss
@@ -179,7 +179,7 @@ def training_workspace_size(layer_units, codes, batch_size, is_sparse, n_threads
 
     One block per thread, for its ``ceil(batch_size / n_threads)`` rows: per
     row the gathered inputs (dense only), targets and sample weight, then
-    every layer's activations, error terms and kept pre-activations.
+    every layer's activations, error terms and kept derivatives.
     """
     n_features, n_outputs = layer_units[0], layer_units[-1]
     part_rows = -(-batch_size // n_threads)

@@ -5,8 +5,9 @@ prediction.
 
 (see docs/MATH.md). Activations of a batch live in one flat workspace, in
 blocks whose starts ``network_offsets`` computes once per kernel call; layers
-whose activation's derivative needs ``Z_l`` (``_activations.PREACTIVATION_CODES``)
-keep it in a block of its own during training, and only those. Sparse input
+whose activation's derivative is not a function of ``A_l``
+(``_activations.KEEPS_DERIVATIVE``) keep ``f'(Z_l)`` in a block of their own
+during training, and only those. Sparse input
 is CSR: its rows enter only the first layer's products, which run on the CSR
 structure.
 """
@@ -16,11 +17,11 @@ import numpy as np
 from ._activations import (
     ACTIVATIONS,
     LEAKY_RELU,
-    PREACTIVATION_CODES,
+    KEEPS_DERIVATIVE,
     add_bias_activate_any_inplace,
     add_bias_activate_inplace,
     add_bias_activate_keeping,
-    needs_preactivation,
+    keeps_derivative,
 )
 from ._config import kernel
 from ._dropout import drop_units_inplace
@@ -74,11 +75,11 @@ def layer_activation(codes, layer, n_layers):
     return codes[min(HIDDEN_ACTIVATIONS + layer, codes.shape[0] - 1)]
 
 
-def preactivation_units(layer_units, codes):
-    """Units per row whose pre-activations training keeps (0 for networks of
+def kept_derivative_units(layer_units, codes):
+    """Units per row whose ``f'(Z)`` training keeps (0 for networks of
     scikit-learn's activations)."""
     n_layers = len(layer_units) - 1
-    return int(sum(layer_units[l + 1] for l in range(n_layers - 1) if layer_activation(codes, l, n_layers) in PREACTIVATION_CODES))
+    return int(sum(layer_units[l + 1] for l in range(n_layers - 1) if layer_activation(codes, l, n_layers) in KEEPS_DERIVATIVE))
 
 
 def kernel_extras(codes, dropout=None):
@@ -96,14 +97,14 @@ def kernel_extras(codes, dropout=None):
 
 def layers_workspace_size(layer_units, codes, rows):
     """Workspace length of the backward pass over ``rows`` rows: every layer's
-    activations and error terms, and the kept pre-activations."""
-    return int(rows * (2 * sum(layer_units[1:]) + preactivation_units(layer_units, codes)))
+    activations and error terms, and the kept derivatives."""
+    return int(rows * (2 * sum(layer_units[1:]) + kept_derivative_units(layer_units, codes)))
 
 
 # Rows of the (4, n_layers + 1) offsets table: where layer l's W and b start
 # in the parameter buffer, its activations in a workspace, and its kept
-# pre-activations in theirs (a block of 0 rows for layers that keep none).
-COEF, INTERCEPT, ACT, PRE = range(4)
+# derivatives f'(Z) in theirs (a block of 0 rows for layers that keep none).
+COEF, INTERCEPT, ACT, DERIV = range(4)
 
 # Rows per chunk in prediction: bounds the workspace while keeping GEMMs large.
 PREDICT_CHUNK_ROWS = 4096
@@ -113,14 +114,14 @@ PREDICT_CHUNK_ROWS = 4096
 def network_offsets(layer_units, codes, rows):
     """(4, n_layers + 1) table of block starts: ``W_l``, ``b_l`` in the flat
     parameters, the ``rows x n_out`` activation block of layer l, and its
-    pre-activation block where its activation needs one."""
+    kept-derivative block where its activation needs one."""
     n_layers = layer_units.shape[0] - 1
     offsets = np.zeros((4, n_layers + 1), dtype=np.int64)
     for l in range(n_layers):
         offsets[COEF, l + 1] = offsets[COEF, l] + layer_units[l] * layer_units[l + 1]
         offsets[ACT, l + 1] = offsets[ACT, l] + rows * layer_units[l + 1]
-        keeps = l < n_layers - 1 and needs_preactivation(layer_activation(codes, l, n_layers))
-        offsets[PRE, l + 1] = offsets[PRE, l] + (rows * layer_units[l + 1] if keeps else 0)
+        keeps = l < n_layers - 1 and keeps_derivative(layer_activation(codes, l, n_layers))
+        offsets[DERIV, l + 1] = offsets[DERIV, l] + (rows * layer_units[l + 1] if keeps else 0)
     offsets[INTERCEPT, 0] = offsets[COEF, n_layers]
     for l in range(n_layers):
         offsets[INTERCEPT, l + 1] = offsets[INTERCEPT, l] + layer_units[l + 1]
@@ -158,7 +159,7 @@ def csr_rows_transpose_dot(data, indices, indptr, rows, delta, out):
 
 @kernel
 def forward_batch_inplace(
-    Xb, xb_transposed, X_data, X_indices, X_indptr, rows, params, layer_units, codes, offsets, acts, pres,
+    Xb, xb_transposed, X_data, X_indices, X_indptr, rows, params, layer_units, codes, offsets, acts, derivs,
     extras, step, first_row, out,
 ):  # fmt: skip
     """Forward pass of one batch; hidden ``A_l`` go to ``acts``, ``A_L`` to ``out``.
@@ -172,8 +173,8 @@ def forward_batch_inplace(
     the code of fastmlp's own activations and of dropout. Otherwise it is the
     dropout vector (``_dropout``, empty for none): a non-empty one drops
     hidden units at ``step`` for the batch's rows ``first_row...``, and in
-    training ``pres`` receives the pre-activations layers keep
-    (``offsets[PRE]``); prediction passes it empty.
+    training ``derivs`` receives the derivatives ``f'(Z)`` layers keep
+    (``offsets[DERIV]``); prediction passes it empty.
     """
     n_layers = layer_units.shape[0] - 1
     n_rows = out.shape[0]
@@ -200,9 +201,9 @@ def forward_batch_inplace(
         if extras is None:
             add_bias_activate_inplace(Z, b, code)
         else:
-            if offsets[PRE, l + 1] > offsets[PRE, l] and pres.shape[0] > 0:
-                P = pres[offsets[PRE, l] : offsets[PRE, l] + n_rows * n_out].reshape((n_rows, n_out))
-                add_bias_activate_keeping(Z, b, code, P)
+            if offsets[DERIV, l + 1] > offsets[DERIV, l] and derivs.shape[0] > 0:
+                D = derivs[offsets[DERIV, l] : offsets[DERIV, l] + n_rows * n_out].reshape((n_rows, n_out))
+                add_bias_activate_keeping(Z, b, code, D)
             else:
                 add_bias_activate_any_inplace(Z, b, code)
             if extras.shape[0] > 0 and l < n_layers - 1:

@@ -18,7 +18,7 @@ from . import reference
 X, y = make_classification(n_samples=80, n_features=6, n_informative=4, random_state=0)
 Y = np.eye(2)[y][:, 1:]
 NEW_ACTIVATIONS = [name for name in HIDDEN_ACTIVATIONS if name not in SKLEARN_HIDDEN_ACTIVATIONS]
-# with a layer keeping pre-activations first, last, and next to one that does not
+# with a layer keeping a kept derivative first, last, and next to one that does not
 LAYER_LISTS = [["gelu", "relu"], ["tanh", "mish"], ["silu", "elu"], ["selu", "softplus"]]
 
 
@@ -43,7 +43,7 @@ def test_one_sgd_step_is_the_references(activation):
     )
     for got, p, g in zip(est.coefs_ + est.intercepts_, coefs + intercepts, coef_grads + intercept_grads):
         np.testing.assert_allclose(got, p - lr * g, rtol=1e-10, atol=1e-12)
-    # prediction (no pre-activations kept) is the reference's forward pass
+    # prediction (no derivative kept) is the reference's forward pass
     want = reference.forward(X, est.coefs_, est.intercepts_, activation, "logistic")[-1][:, 0]
     np.testing.assert_allclose(est.predict_proba(X)[:, 1], want, rtol=1e-12)
 
@@ -86,7 +86,7 @@ def test_a_list_of_one_name_trains_that_name(solver):
 
 @pytest.mark.parametrize("solver", ["adam", "lbfgs"])
 def test_kept_pre_activations_are_each_threads_own(solver, monkeypatch):
-    """Split across two threads, each keeps its rows' pre-activations: the
+    """Split across two threads, each keeps its rows' f'(Z): the
     model is the one thread's."""
     from fastmlp import _threads
 
