@@ -1,5 +1,5 @@
 """Activations: ``f(Z + b)`` applied in place, and ``f'`` read off the output
-``A`` or, for GELU, SiLU and Mish, kept from the forward pass.
+``A`` or, for GELU, SiLU, Mish and softplus, kept from the forward pass.
 
 Kernels receive an integer code instead of a function, so one compiled
 specialisation serves every activation. Adding an activation means: a code in
@@ -46,12 +46,15 @@ SKLEARN_HIDDEN_ACTIVATIONS = ("identity", "logistic", "tanh", "relu")
 #: every activation a hidden layer may have: scikit-learn's and fastmlp's own.
 HIDDEN_ACTIVATIONS = SKLEARN_HIDDEN_ACTIVATIONS + ("leaky_relu", "elu", "selu", "gelu", "silu", "softplus", "mish")
 
-#: the activations whose derivative is not a function of their output: in
-#: training their layers keep ``f'(Z)``, computed in the forward pass along
-#: with ``f(Z)`` (they share their exp): keeping ``Z`` instead and computing
-#: ``f'(Z)`` in the backward pass took W1 with GELU 2.40x the time of relu,
-#: 1.xx with ``f'`` kept (interleaved medians, benchmarks/option_costs.py).
-KEEPS_DERIVATIVE = (GELU, SILU, MISH)
+#: the activations whose layers keep ``f'(Z)`` in training, computed in the
+#: forward pass with ``f(Z)`` (the two share their exp): GELU, SiLU and Mish,
+#: whose derivative is not a function of their output, and softplus, whose is
+#: (``1 - e^-a``) but at the price of another exp. Keeping ``Z`` instead and
+#: computing ``f'(Z)`` in the backward pass, a fit with GELU took 2.40x (W1)
+#: and 2.05x (W2) the time of relu; keeping ``f'(Z)``, 1.82x and 1.40x
+#: (benchmarks/option_costs.py, each against relu in its run, medians of 5).
+#: The cost is memory: one more block of a batch's units per such layer.
+KEEPS_DERIVATIVE = (GELU, SILU, MISH, SOFTPLUS)
 
 LEAKY_RELU_SLOPE = 0.01
 # SELU's constants (Klambauer et al. 2017), to double precision.
@@ -114,9 +117,10 @@ def mish(z):
 
 
 @kernel(math="ordered", inline=True)
-def softplus_derivative_of_output(a):
-    """``sigmoid(z) = 1 - e^-a`` for ``a = softplus(z)``."""
-    return -expm1_approx(-a)
+def softplus_and_derivative(z):
+    """``(softplus(z), sigmoid(z))`` from one ``e^-|z|``."""
+    t = exp_approx(-abs(z))
+    return (z if z > 0 else 0.0) + log1p_unit(t), (1.0 if z > 0 else t) / (1.0 + t)
 
 
 @kernel(math="ordered", inline=True)
@@ -245,6 +249,10 @@ def add_bias_activate_keeping(Z, b, code, D):
         for i in range(n_samples):
             for k in range(n_out):
                 Z[i, k], D[i, k] = mish_and_derivative(Z[i, k] + b[k])
+    elif code == SOFTPLUS:
+        for i in range(n_samples):
+            for k in range(n_out):
+                Z[i, k], D[i, k] = softplus_and_derivative(Z[i, k] + b[k])
 
 
 @kernel
@@ -281,7 +289,7 @@ def multiply_any_derivative_inplace(A, delta, code, column_sums):
     """:func:`multiply_derivative_inplace` for every activation whose ``f'`` is
     a function of ``A``, fastmlp's own included: leaky_relu ``1`` or ``0.01``,
     elu ``1`` or ``a + 1``, selu ``scale`` or ``a + scale alpha`` (by the sign
-    of ``a``, which is that of ``z``), softplus ``sigmoid(z) = 1 - e^-a``."""
+    of ``a``, which is that of ``z``)."""
     if code < LEAKY_RELU:
         multiply_derivative_inplace(A, delta, code, column_sums)
         return
@@ -297,9 +305,6 @@ def multiply_any_derivative_inplace(A, delta, code, column_sums):
         elif code == SELU:
             for k in range(n_out):
                 delta[i, k] *= SELU_SCALE if A[i, k] > 0 else A[i, k] + SELU_SCALE * SELU_ALPHA
-        elif code == SOFTPLUS:
-            for k in range(n_out):
-                delta[i, k] *= softplus_derivative_of_output(A[i, k])
         for k in range(n_out):
             column_sums[k] += delta[i, k]
 
