@@ -160,6 +160,24 @@ def loss_only(X, Y, coefs, intercepts, hidden, output, loss, alpha=0.0, sample_w
     )
 
 
+def central_differences(loss, arrays, h=1e-6):
+    """``d loss() / d a`` for every entry of every array in ``arrays`` (which
+    ``loss`` reads), by central differences ``(E(a + h) - E(a - h)) / 2h``."""
+    numeric = []
+    for P in arrays:
+        gradient = np.empty_like(P)
+        for idx in np.ndindex(P.shape):
+            old = P[idx]
+            P[idx] = old + h
+            up = loss()
+            P[idx] = old - h
+            down = loss()
+            P[idx] = old
+            gradient[idx] = (up - down) / (2 * h)
+        numeric.append(gradient)
+    return numeric
+
+
 def random_network(layer_units, rng, scale=0.5):
     coefs = [rng.uniform(-scale, scale, (a, b)) for a, b in zip(layer_units[:-1], layer_units[1:])]
     intercepts = [rng.uniform(-scale, scale, b) for b in layer_units[1:]]

@@ -38,18 +38,9 @@ def test_a_clipped_sgd_step_is_the_references(max_norm):
     )
     # the gradient clipped is E's: central differences of the reference loss, float64
     net = (X, Y.reshape(-1, 1), coefs, intercepts, "relu", "identity", "squared_error", alpha)
-    h = 1e-6
-    for P, G in zip(coefs + intercepts, coef_grads + intercept_grads):
-        numeric = np.empty_like(P)
-        for idx in np.ndindex(P.shape):
-            old = P[idx]
-            P[idx] = old + h
-            up = reference.loss_only(*net)
-            P[idx] = old - h
-            down = reference.loss_only(*net)
-            P[idx] = old
-            numeric[idx] = (up - down) / (2 * h)
-        np.testing.assert_allclose(G, numeric, rtol=1e-5, atol=1e-7)
+    numeric = reference.central_differences(lambda: reference.loss_only(*net), coefs + intercepts)
+    for got, want in zip(coef_grads + intercept_grads, numeric):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-7)
     grads = reference.clip_by_global_norm(coef_grads + intercept_grads, max_norm)
     expected = [p - lr * g for p, g in zip(coefs + intercepts, grads)]
     for got, want in zip(est.coefs_ + est.intercepts_, expected):
