@@ -6,13 +6,12 @@ specialisation serves every activation. Adding an activation means: a code in
 ``ACTIVATIONS`` (and ``HIDDEN_ACTIVATIONS``), its function and its loop in
 :func:`add_bias_activate_any_inplace`, and its derivative's loop in
 :func:`multiply_any_derivative_inplace`, or, when ``f'`` is not a function of
-``f``, its function and derivative together in
+``f`` (or costs more from it), its function and derivative together in
 :func:`add_bias_activate_keeping` (and its code in ``KEEPS_DERIVATIVE``); the
 tests are parametrised over the registries, against ``tests/reference.py``.
 
 Every loop is over one activation, branch-free, and calls only the
-vectorisable functions of ``_elementary`` (GELU's ``erfc`` excepted), so that
-LLVM vectorises it.
+vectorisable functions of ``_elementary``, so that LLVM vectorises it.
 """
 
 

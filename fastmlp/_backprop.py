@@ -89,7 +89,7 @@ def weight_sum_of(sample_weight, use_weight, n_rows):
 @kernel
 def data_loss_and_grad(
     Xb, xb_transposed, X_data, X_indices, X_indptr, rows, Yb, swb, params, grads, layer_units, codes, offsets,
-    eps, ws, weight_sum, extras, step, first_row,
+    eps, ws, weight_sum, extras, first_row,
 ):  # fmt: skip
     """Data term of the loss of some rows, and its gradient, written into ``grads``.
 
@@ -98,8 +98,8 @@ def data_loss_and_grad(
     ``ws`` holds every layer's activations (blocks at ``offsets[ACT]``, sized
     for the largest batch) followed by every layer's error terms, laid out
     the same way, and the derivatives ``f'(Z)`` layers keep (``offsets[DERIV]``).
-    ``extras``, ``step`` and ``first_row`` (the rows' first position in their
-    batch) as in ``forward_batch_inplace``. ``weight_sum`` is S of the whole batch these rows belong to
+    ``extras`` and ``first_row`` (the count of the first of these rows over
+    the training, for dropout's masks) as in ``forward_batch_inplace``. ``weight_sum`` is S of the whole batch these rows belong to
     (the rows may be one thread's share of it), so that losses and gradients
     of the shares add up to the batch's. The L2 term is left to the caller:
     the optimizer step adds ``(alpha / S) W`` in its own pass over the weights.
@@ -121,7 +121,7 @@ def data_loss_and_grad(
     A_out = acts[out_start : out_start + n_rows * n_outputs].reshape((n_rows, n_outputs))
     forward_batch_inplace(
         Xb, xb_transposed, X_data, X_indices, X_indptr, rows, params, layer_units, codes, offsets, acts, derivs,
-        extras, step, first_row, A_out,
+        extras, first_row, A_out,
     )  # fmt: skip
 
     # delta_L = s (A_L - Y) / S, and grad_b_L, with the loss in the same pass
@@ -158,7 +158,7 @@ def data_loss_and_grad(
                 multiply_derivative_inplace(A_prev, delta_prev, code, grad_b_prev)
             else:
                 if extras.shape[0] > 0:
-                    drop_error_terms_inplace(A_prev, delta_prev, extras, step, l - 1, first_row)
+                    drop_error_terms_inplace(A_prev, delta_prev, extras, l - 1, first_row)
                 if keeps_derivative(code):
                     D = derivs[offsets[DERIV, l - 1] : offsets[DERIV, l - 1] + n_rows * n_in].reshape((n_rows, n_in))
                     multiply_kept_derivative_inplace(D, delta_prev, grad_b_prev)
@@ -168,10 +168,12 @@ def data_loss_and_grad(
 
 
 # Slots of the float64 ``progress`` vector of ``train_epoch_inplace``: the
-# rows of ``sample_idx`` a call trains on, and the L2 penalty of the weights
-# carried from one call to the next.
-FIRST_ROW, STOP_ROW, PENALTY = range(3)
-N_PROGRESS = 3
+# rows of ``sample_idx`` a call trains on, the L2 penalty of the weights
+# carried from one call to the next, and
+# ROWS_BEFORE: the rows trained on before this epoch (the estimator's ``t_``),
+# from which dropout counts the rows (``_dropout``).
+FIRST_ROW, STOP_ROW, PENALTY, ROWS_BEFORE = range(4)
+N_PROGRESS = 4
 
 
 def training_workspace_size(layer_units, codes, batch_size, is_sparse, n_threads=1):
@@ -219,10 +221,11 @@ def train_epoch_inplace(
 
     Returns ``sum_batches loss_batch * n_rows_batch`` over the call's batches,
     which summed over the epoch and divided by the number of rows is
-    scikit-learn's ``loss_`` (0 if the team was stopped). The step count in
+    scikit-learn's ``loss_`` (0 if the team was stopped). Adam's step count in
     ``hyper`` counts the steps taken when the call returns. ``extras`` as in
     ``_forward.forward_batch_inplace``: None, or the dropout vector, from
-    which each batch draws its masks.
+    which each row draws its masks, the row at position p of the epoch's
+    order counted ``progress[ROWS_BEFORE] + p``.
     """
     X_data, X_indices, X_indptr = X_csr
     opt_m, opt_v, opt_hyper = optimizer
@@ -252,6 +255,7 @@ def train_epoch_inplace(
     while barrier(sync, n_threads):  # workers wait here between calls
         first_row = np.int64(progress[FIRST_ROW])
         stop_row = np.int64(progress[STOP_ROW])
+        rows_before = np.int64(progress[ROWS_BEFORE])
         first_step = opt_hyper[STEP]
         penalty = sum_of_squared_weights(params, n_coefs) if first_row == 0 else progress[PENALTY]
         # Every thread has read the call's progress before any returns: a call
@@ -298,7 +302,7 @@ def train_epoch_inplace(
                     swb[i] = sample_weight[r]
             batch_loss = data_loss_and_grad(
                 Xb, x_transposed, X_data, X_indices, X_indptr, rows, Yb, swb, params, my_grads,
-                layer_units, codes, offsets, eps, layers_ws, weight_sum, extras, first_step + n_batches, lo,
+                layer_units, codes, offsets, eps, layers_ws, weight_sum, extras, rows_before + start + lo,
             )  # fmt: skip
             if n_threads > 1:
                 part_sums[tid, 0] = batch_loss
@@ -339,7 +343,7 @@ def train_epoch_inplace(
 
 @kernel
 def full_batch_loss_and_grad(
-    X, X_csr, Y, sample_weight, params, grads, part_grads, part_sums, layer_units, codes, extras, step, alpha,
+    X, X_csr, Y, sample_weight, params, grads, part_grads, part_sums, layer_units, codes, extras, first_row, alpha,
     eps, ws, tid, n_threads, sync,
 ):  # fmt: skip
     """Loss and gradient over all rows at once (L-BFGS); ``grads`` is written.
@@ -347,9 +351,10 @@ def full_batch_loss_and_grad(
     X is used in place (never gathered); ``ws`` holds the activations and
     error terms of every row, in ``n_threads`` blocks of
     ``ceil(n_samples / n_threads)`` rows (``layers_workspace_size``).
-    ``extras`` and ``step`` as in ``_forward.forward_batch_inplace`` (the
-    estimators pass no dropout here: L-BFGS needs a deterministic loss; the
-    low-level API uses it for gradient checks under a fixed mask). Run by a team as
+    ``extras`` as in ``_forward.forward_batch_inplace``, the rows counted
+    from ``first_row`` (the estimators pass no dropout here: L-BFGS needs a
+    deterministic loss; the low-level API uses it for gradient checks under
+    a fixed mask). Run by a team as
     ``train_epoch_inplace`` is: each thread takes a block of rows into
     ``part_grads[tid]``, then sums the parts and adds the L2 term over its
     share of the parameters; workers stay in the kernel between calls. W5
@@ -373,7 +378,7 @@ def full_batch_loss_and_grad(
             X if x_transposed else X[lo:hi], x_transposed, X_data, X_indices, X_indptr, rows, Y[lo:hi],
             sample_weight[lo:hi] if use_weight else sample_weight, params,
             grads if n_threads == 1 else part_grads[tid], layer_units, codes, offsets, eps,
-            ws[tid * block : (tid + 1) * block], weight_sum, extras, step, lo,
+            ws[tid * block : (tid + 1) * block], weight_sum, extras, first_row + lo,
         )  # fmt: skip
         param_lo, param_hi = share(params.shape[0], tid, n_threads)
         if n_threads > 1:

@@ -9,6 +9,7 @@ same order, epochs, early stopping, attributes, messages), so the same
 """
 
 import contextlib
+import inspect
 from abc import ABC, abstractmethod
 from numbers import Integral, Real
 
@@ -171,6 +172,10 @@ class BaseMultilayerPerceptron(SolverMixin, BaseEstimator, ABC):
         return state
 
     def __setstate__(self, state):
+        # a model pickled before a parameter existed gets its default
+        for name, parameter in inspect.signature(type(self).__init__).parameters.items():
+            if parameter.default is not inspect.Parameter.empty:
+                state.setdefault(name, parameter.default)
         super().__setstate__(state)
         if "coefs_" in self.__dict__:
             self._flat_params()
@@ -435,6 +440,8 @@ class BaseMultilayerPerceptron(SolverMixin, BaseEstimator, ABC):
         return dropout_vector(rates, self.__dict__.get("_dropout_seed"))
 
     def _build_prediction_codes(self, is_sparse):
+        # an activation list set after fitting must still fit the network
+        layer_activations(self.activation, len(self.coefs_) - 1)
         codes = make_codes(self.activation, self.out_activation_, is_sparse=is_sparse)
         return codes, kernel_extras(codes)
 

@@ -1,10 +1,12 @@
 """Inverted dropout on hidden units, with masks from a counter-based generator.
 
-A unit's mask is a hash of (seed, step, layer, row, unit): the step is the
-mini-batch's number in the fit (the optimizer's step count), the row its
-position in the batch. Nothing is stored between the forward and the backward
-pass, which hashes again, and a batch split across threads draws exactly the
-masks one thread would. The hash is SplitMix64's finaliser (Steele, Lea and
+A unit's mask is a hash of (seed, layer, row, unit), the row counted over
+the whole training: the ``t_``-th row a model trains on (scikit-learn's
+``t_``, the samples seen so far, across epochs, ``partial_fit`` calls and
+``warm_start`` fits) is row ``t_``, wherever it falls in its batch. Nothing is
+stored between the forward and the backward pass, which hashes again, a batch
+split across threads draws exactly the masks one thread would, and no row is
+ever drawn twice with the same key. The hash is SplitMix64's finaliser (Steele, Lea and
 Flood 2014), which passes BigCrush on a counter; a unit is dropped when the
 top 53 bits of its hash, as a fraction of 2^53, are below the rate.
 
@@ -48,10 +50,9 @@ def mix64(z):
 
 
 @kernel
-def row_key(dropout, step, layer, row):
-    """The hash every unit of one row of one layer at one step starts from."""
-    h = mix64(np.uint64(dropout[SEED]) + _GOLDEN * np.uint64(step))
-    h = mix64(h + _GOLDEN * np.uint64(layer + 1))
+def row_key(dropout, layer, row):
+    """The hash every unit of one row of one layer starts from."""
+    h = mix64(np.uint64(dropout[SEED]) + _GOLDEN * np.uint64(layer + 1))
     return mix64(h + _GOLDEN * np.uint64(row + 1))
 
 
@@ -67,22 +68,22 @@ def is_kept(key, unit, threshold):
 
 
 @kernel
-def drop_units_inplace(A, dropout, step, layer, first_row):
+def drop_units_inplace(A, dropout, layer, first_row):
     """Forward: ``A <- A * mask / (1 - rate)`` for hidden layer ``layer``, on
-    rows ``first_row...`` of the batch. No-op for a rate of 0."""
+    the rows counted ``first_row, first_row + 1, ...``. No-op for a rate of 0."""
     rate = dropout[FIRST_RATE + layer]
     if rate == 0.0:
         return
     threshold = drop_threshold(rate)
     scale = 1.0 / (1.0 - rate)
     for i in range(A.shape[0]):
-        key = row_key(dropout, step, layer, first_row + i)
+        key = row_key(dropout, layer, first_row + i)
         for k in range(A.shape[1]):
             A[i, k] = A[i, k] * scale if is_kept(key, k, threshold) else 0.0
 
 
 @kernel
-def drop_error_terms_inplace(A, delta, dropout, step, layer, first_row):
+def drop_error_terms_inplace(A, delta, dropout, layer, first_row):
     """Backward, the same mask: ``delta <- delta * mask / (1 - rate)``, and
     ``A`` gets its value before dropout back (up to rounding) where it was
     kept, for ``f'(A)``. No-op for a rate of 0."""
@@ -92,7 +93,7 @@ def drop_error_terms_inplace(A, delta, dropout, step, layer, first_row):
     threshold = drop_threshold(rate)
     scale = 1.0 / (1.0 - rate)
     for i in range(A.shape[0]):
-        key = row_key(dropout, step, layer, first_row + i)
+        key = row_key(dropout, layer, first_row + i)
         for k in range(A.shape[1]):
             if is_kept(key, k, threshold):
                 A[i, k] *= 1.0 - rate
@@ -102,13 +103,13 @@ def drop_error_terms_inplace(A, delta, dropout, step, layer, first_row):
 
 
 @kernel
-def dropout_mask(dropout, step, layer, first_row, n_rows, n_units):
+def dropout_mask(dropout, layer, first_row, n_rows, n_units):
     """The mask as a (n_rows, n_units) float array of 0 and 1 (for tests and
     the reference implementation)."""
     mask = np.zeros((n_rows, n_units))
     threshold = drop_threshold(dropout[FIRST_RATE + layer])
     for i in range(n_rows):
-        key = row_key(dropout, step, layer, first_row + i)
+        key = row_key(dropout, layer, first_row + i)
         for k in range(n_units):
             mask[i, k] = 1.0 if is_kept(key, k, threshold) else 0.0
     return mask

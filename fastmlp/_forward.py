@@ -5,11 +5,10 @@ prediction.
 
 (see docs/MATH.md). Activations of a batch live in one flat workspace, in
 blocks whose starts ``network_offsets`` computes once per kernel call; layers
-whose activation's derivative is not a function of ``A_l``
-(``_activations.KEEPS_DERIVATIVE``) keep ``f'(Z_l)`` in a block of their own
-during training, and only those. Sparse input
-is CSR: its rows enter only the first layer's products, which run on the CSR
-structure.
+of the activations in ``_activations.KEEPS_DERIVATIVE`` (GELU's derivative,
+for one, is not a function of ``A_l``) keep ``f'(Z_l)`` in a block of their
+own during training, and only those. Sparse input is CSR: its rows enter only
+the first layer's products, which run on the CSR structure.
 """
 
 import numpy as np
@@ -32,10 +31,10 @@ from ._losses import LOSSES
 # X_TRANSPOSED: dense X is passed as its transpose, (n_features, n_samples)
 # C-contiguous: how a Fortran-ordered X (pandas, a transposed array) is taken
 # without copying it.
-# HIDDEN_ACTIVATIONS: the slots from here on hold the hidden layers' activation
+# FIRST_HIDDEN_ACTIVATION: the slots from here on hold the hidden layers' activation
 # codes, one per layer; the last one given serves every deeper layer (a
 # single code: one activation for all).
-OUTPUT_ACTIVATION, LOSS, IS_SPARSE, USE_WEIGHT, MEAN_OVER_OUTPUTS, X_TRANSPOSED, HIDDEN_ACTIVATIONS = range(7)
+OUTPUT_ACTIVATION, LOSS, IS_SPARSE, USE_WEIGHT, MEAN_OVER_OUTPUTS, X_TRANSPOSED, FIRST_HIDDEN_ACTIVATION = range(7)
 
 # The integer type of CSR indices the kernels are compiled for first: SciPy's
 # own for every matrix under 2**31 stored values. int64 indices are taken as
@@ -49,8 +48,8 @@ def make_codes(hidden_activation, output_activation, loss="squared_error", *, is
     ``hidden_activation`` is one name for every hidden layer or a sequence
     of one per hidden layer."""
     hidden = [hidden_activation] if isinstance(hidden_activation, str) else list(hidden_activation)
-    codes = np.zeros(HIDDEN_ACTIVATIONS + max(1, len(hidden)), dtype=np.int64)
-    codes[HIDDEN_ACTIVATIONS : HIDDEN_ACTIVATIONS + len(hidden)] = [ACTIVATIONS[name] for name in hidden]
+    codes = np.zeros(FIRST_HIDDEN_ACTIVATION + max(1, len(hidden)), dtype=np.int64)
+    codes[FIRST_HIDDEN_ACTIVATION : FIRST_HIDDEN_ACTIVATION + len(hidden)] = [ACTIVATIONS[name] for name in hidden]
     codes[OUTPUT_ACTIVATION] = ACTIVATIONS[output_activation]
     codes[LOSS] = LOSSES[loss]
     codes[IS_SPARSE] = is_sparse
@@ -72,7 +71,7 @@ def layer_activation(codes, layer, n_layers):
     """The activation code of weight layer ``layer`` (0-based) of ``n_layers``."""
     if layer == n_layers - 1:
         return codes[OUTPUT_ACTIVATION]
-    return codes[min(HIDDEN_ACTIVATIONS + layer, codes.shape[0] - 1)]
+    return codes[min(FIRST_HIDDEN_ACTIVATION + layer, codes.shape[0] - 1)]
 
 
 def kept_derivative_units(layer_units, codes):
@@ -89,7 +88,7 @@ def kernel_extras(codes, dropout=None):
     training kernels with them all took 13.5-14.5 s instead of 10-11 s);
     else the dropout vector (empty for none). A fit using them compiles that
     second specialisation once per dtype."""
-    own_activation = any(code >= LEAKY_RELU for code in codes[HIDDEN_ACTIVATIONS:])
+    own_activation = any(code >= LEAKY_RELU for code in codes[FIRST_HIDDEN_ACTIVATION:])
     if dropout is not None and dropout.shape[0] > 0:
         return dropout
     return np.empty(0) if own_activation else None
@@ -160,7 +159,7 @@ def csr_rows_transpose_dot(data, indices, indptr, rows, delta, out):
 @kernel
 def forward_batch_inplace(
     Xb, xb_transposed, X_data, X_indices, X_indptr, rows, params, layer_units, codes, offsets, acts, derivs,
-    extras, step, first_row, out,
+    extras, first_row, out,
 ):  # fmt: skip
     """Forward pass of one batch; hidden ``A_l`` go to ``acts``, ``A_L`` to ``out``.
 
@@ -172,7 +171,7 @@ def forward_batch_inplace(
     dropout (see ``kernel_extras``): Numba then compiles the kernels without
     the code of fastmlp's own activations and of dropout. Otherwise it is the
     dropout vector (``_dropout``, empty for none): a non-empty one drops
-    hidden units at ``step`` for the batch's rows ``first_row...``, and in
+    hidden units of the rows, counted ``first_row, first_row + 1, ...``; in
     training ``derivs`` receives the derivatives ``f'(Z)`` layers keep
     (``offsets[DERIV]``); prediction passes it empty.
     """
@@ -207,7 +206,7 @@ def forward_batch_inplace(
             else:
                 add_bias_activate_any_inplace(Z, b, code)
             if extras.shape[0] > 0 and l < n_layers - 1:
-                drop_units_inplace(Z, extras, step, l, first_row)
+                drop_units_inplace(Z, extras, l, first_row)
 
 
 @kernel
@@ -237,6 +236,6 @@ def predict_inplace(X, X_data, X_indices, X_indptr, params, layer_units, codes, 
             rows = np.arange(start, stop)
         forward_batch_inplace(
             X[start:stop], False, X_data, X_indices, X_indptr, rows, params, layer_units, codes,
-            offsets, ws, ws[:0], extras, 0, 0, out[start:stop],
+            offsets, ws, ws[:0], extras, 0, out[start:stop],
         )  # fmt: skip
     return all_finite

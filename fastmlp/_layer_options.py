@@ -8,13 +8,17 @@ import numpy as np
 from ._activations import HIDDEN_ACTIVATIONS
 
 
+def _count(n, noun):
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
 def layer_activations(activation, n_hidden, parameter="activation"):
     """``activation`` checked against the network's depth: a name, or a list
     of ``n_hidden`` names (one per hidden layer, first layer first)."""
     names = [activation] if isinstance(activation, str) else list(activation)
     if not isinstance(activation, str) and len(names) != n_hidden:
         raise ValueError(
-            f"{parameter} has {len(names)} entries for {n_hidden} hidden layers: give one "
+            f"{parameter} has {_count(len(names), 'name')} for {_count(n_hidden, 'hidden layer')}: give one "
             "activation for every hidden layer, or a single name."
         )
     for name in names:
@@ -40,10 +44,17 @@ def dropout_rates(dropout, n_hidden):
     ``n_hidden``, from one rate for all or one per layer."""
     if isinstance(dropout, Real):
         return np.full(n_hidden, float(dropout))
-    rates = np.asarray(dropout, dtype=np.float64) if len(dropout) else np.empty(0)
-    if rates.ndim != 1 or rates.shape[0] != n_hidden:
+    try:
+        rates = np.asarray(dropout, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"dropout must be a rate or a sequence of rates (floats), got {dropout!r}.") from None
+    if rates.ndim == 0:  # a 0-d array: one rate for all
+        rates = np.full(n_hidden, float(rates))
+    if rates.ndim != 1:
+        raise ValueError(f"dropout must be a rate or a flat sequence of rates, got {dropout!r}.")
+    if rates.shape[0] != n_hidden:
         raise ValueError(
-            f"dropout has {rates.size} rates for {n_hidden} hidden layers: give one rate for "
+            f"dropout has {_count(rates.shape[0], 'rate')} for {_count(n_hidden, 'hidden layer')}: give one rate for "
             "every hidden layer, or a single rate."
         )
     if not ((rates >= 0) & (rates < 1)).all():

@@ -105,7 +105,7 @@ def loss_and_gradients(
     sample_weight=None,
     dropout=0.0,
     dropout_seed=0,
-    dropout_step=0,
+    dropout_offset=0,
 ):
     """Loss ``E`` of the given weights on (X, Y) and its gradients, by backprop.
 
@@ -134,11 +134,13 @@ def loss_and_gradients(
     sample_weight : array-like of shape (n_samples,), default=None
     dropout : float or list of float, default=0.0
         Dropout rate of every hidden layer, or of each. The masks are those
-        the estimators' kernels draw at step ``dropout_step`` of a fit whose
-        dropout seed is ``dropout_seed``, for a batch of these rows (see
-        :func:`dropout_masks`): fixed by the two, so that the loss is a
-        function of the weights and gradients can be checked.
-    dropout_seed, dropout_step : int, default=0
+        the estimators' kernels draw for these rows when they are rows
+        ``dropout_offset, dropout_offset + 1, ...`` of the training of a model
+        whose dropout seed is ``dropout_seed`` (see :func:`dropout_masks`):
+        fixed by the two, so that the loss is a function of the weights and
+        gradients can be checked.
+    dropout_seed, dropout_offset : int, default=0
+        Integers in [0, 2**53).
 
     Returns
     -------
@@ -173,24 +175,34 @@ def loss_and_gradients(
             raise ValueError(f"sample_weight must have shape ({X.shape[0]},), got {sample_weight.shape}.")
     grads = np.empty_like(params)
     workspace = np.empty(layers_workspace_size(layout.layer_units, codes, X.shape[0]), dtype=X.dtype)
-    dropout = dropout_vector(dropout_rates(dropout, layout.n_layers - 1), dropout_seed)
+    dropout = dropout_vector(dropout_rates(dropout, layout.n_layers - 1), _counter(dropout_seed))
     value = full_batch_loss_and_grad(
         X, no_sparse_input(X.dtype), Y, sample_weight, params, grads, np.empty((0, layout.size), dtype=X.dtype),
-        np.zeros((1, 8)), layout.layer_units, codes, kernel_extras(codes, dropout), int(dropout_step), float(alpha),
+        np.zeros((1, 8)), layout.layer_units, codes, kernel_extras(codes, dropout), _counter(dropout_offset), float(alpha),
         float(np.finfo(X.dtype).eps), workspace, 0, 1, np.zeros(SYNC_SIZE, dtype=np.int64),
     )  # fmt: skip
     coef_grads, intercept_grads = layout.views(grads)
     return value, coef_grads, intercept_grads
 
 
-def dropout_masks(n_rows, hidden_layer_sizes, dropout, *, dropout_seed=0, dropout_step=0):
+def _counter(value):
+    """A seed or row count: an integer in [0, 2**53), exact in the kernels' float64."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or not 0 <= value < 2**53:
+        raise ValueError(f"dropout_seed and dropout_offset must be integers in [0, 2**53), got {value!r}.")
+    return int(value)
+
+
+def dropout_masks(n_rows, hidden_layer_sizes, dropout, *, dropout_seed=0, dropout_offset=0):
     """The 0/1 masks of the hidden units, one (n_rows, width) array per hidden
-    layer, that a batch of ``n_rows`` rows draws at step ``dropout_step`` of a
-    fit with dropout seed ``dropout_seed`` (as :func:`loss_and_gradients`
-    applies them; kept units are also scaled by ``1 / (1 - rate)``)."""
+    layer, that ``n_rows`` rows draw when they are rows ``dropout_offset,
+    dropout_offset + 1, ...`` of the training of a model whose dropout seed is
+    ``dropout_seed`` (an estimator's ``t_`` counts the rows it trained on; as
+    :func:`loss_and_gradients` applies them, kept units are also scaled by
+    ``1 / (1 - rate)``)."""
     sizes = list(hidden_layer_sizes)
     rates = dropout_rates(dropout, len(sizes))
-    vector = dropout_vector(rates, dropout_seed)
+    vector = dropout_vector(rates, _counter(dropout_seed))
     if vector.shape[0] == 0:
         return [np.ones((n_rows, width)) for width in sizes]
-    return [dropout_mask(vector, int(dropout_step), layer, 0, n_rows, width) for layer, width in enumerate(sizes)]
+    offset = _counter(dropout_offset)
+    return [dropout_mask(vector, layer, offset, n_rows, width) for layer, width in enumerate(sizes)]

@@ -161,14 +161,11 @@ def optimizer_step_inplace(params, grads, m, v, hyper, n_coefs, l2, lo, hi, t):
 
 @kernel
 def record_steps(hyper, n_steps):
-    """After ``n_steps`` steps: the step count (Adam's ``t``, and for every
-    solver the count dropout's masks are drawn by) and Adam's current
-    ``lr_t`` in ``hyper``."""
-    if n_steps > 0:
+    """After ``n_steps`` steps: Adam's step count and current ``lr_t`` in ``hyper``."""
+    if int(hyper[CODE]) != SGD and n_steps > 0:
         t = hyper[STEP] + n_steps
         hyper[STEP] = t
-        if int(hyper[CODE]) != SGD:
-            hyper[LEARNING_RATE] = adam_learning_rate(hyper, t)
+        hyper[LEARNING_RATE] = adam_learning_rate(hyper, t)
 
 
 def _adaptive_rule(msg, verbose, rate):

@@ -146,6 +146,7 @@ class SolverMixin:
                         sample_idx = sample_idx[permutation]
                     epoch_rows[:] = train_idx[sample_idx] if split else sample_idx
                     accumulated_loss = 0.0
+                    progress[_backprop.ROWS_BEFORE] = self.t_  # dropout counts the rows from here
                     for first_row in range(0, n_samples, chunk_rows):
                         progress[_backprop.FIRST_ROW] = first_row
                         progress[_backprop.STOP_ROW] = min(first_row + chunk_rows, n_samples)

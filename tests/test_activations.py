@@ -75,7 +75,7 @@ def test_a_list_of_one_name_trains_that_name(solver):
 
 
 @pytest.mark.parametrize("solver", ["adam", "lbfgs"])
-def test_kept_pre_activations_are_each_threads_own(solver, monkeypatch):
+def test_kept_derivatives_are_each_threads_own(solver, monkeypatch):
     """Split across two threads, each keeps its rows' f'(Z): the
     model is the one thread's."""
     from fastmlp import _threads
@@ -101,7 +101,11 @@ def test_every_activation_fits_and_predicts_in_each_dtype(dtype):
 def test_bad_activations_are_refused_clearly():
     with pytest.raises(InvalidParameterError, match="activation"):
         MLPClassifier(activation="swish").fit(X, y)
-    with pytest.raises(ValueError, match="activation has 1 entries for 2 hidden layers"):
+    with pytest.raises(ValueError, match="activation has 1 name for 2 hidden layers"):
         MLPClassifier((4, 4), activation=["relu"]).fit(X, y)
+    fitted = _quiet(lambda: MLPClassifier((4, 4), max_iter=2).fit(X, y))
+    for wrong in (["relu"], ["relu", "gelu", "elu"]):  # set after fitting: checked at prediction
+        with pytest.raises(ValueError, match="for 2 hidden layers"):
+            fitted.set_params(activation=wrong).predict(X)
     with pytest.raises(ValueError, match="activation must be one of .* got 'softmax'"):
         MLPClassifier((4,), activation=["softmax"]).fit(X, y)

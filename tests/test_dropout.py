@@ -27,20 +27,23 @@ def _weights(est):
     return est.coefs_ + est.intercepts_
 
 
-def test_masks_drop_the_rate_and_differ_by_seed_step_layer_and_row():
-    masks = fastmlp.dropout_masks(4000, [250, 250], [0.3, 0.6], dropout_seed=7, dropout_step=3)
+def test_masks_drop_the_rate_and_differ_by_seed_layer_and_row():
+    masks = fastmlp.dropout_masks(4000, [250, 250], [0.3, 0.6], dropout_seed=7, dropout_offset=3)
     for mask, rate in zip(masks, (0.3, 0.6)):
         assert set(np.unique(mask)) == {0.0, 1.0}
         n = mask.size  # binomial: the dropped fraction within 5 standard deviations
         assert abs((1 - mask.mean()) - rate) < 5 * np.sqrt(rate * (1 - rate) / n)
         # no structure by unit or by row: each unit's and each row's rate is the rate
         assert abs((1 - mask.mean(axis=0)).mean() - rate) < 0.01 and (1 - mask.mean(axis=0)).std() < 0.05
-    again = fastmlp.dropout_masks(4000, [250, 250], [0.3, 0.6], dropout_seed=7, dropout_step=3)
+    again = fastmlp.dropout_masks(4000, [250, 250], [0.3, 0.6], dropout_seed=7, dropout_offset=3)
     np.testing.assert_array_equal(masks[0], again[0])
-    for other in (dict(dropout_seed=8, dropout_step=3), dict(dropout_seed=7, dropout_step=4)):
+    # a row's mask is its count's, whichever rows come with it
+    later = fastmlp.dropout_masks(10, [250, 250], [0.3, 0.6], dropout_seed=7, dropout_offset=1003)
+    np.testing.assert_array_equal(later[1], masks[1][1000:1010])
+    for other in (dict(dropout_seed=8, dropout_offset=3), dict(dropout_seed=7, dropout_offset=4003)):
         different = fastmlp.dropout_masks(4000, [250, 250], [0.3, 0.6], **other)
         assert (different[0] != masks[0]).mean() > 0.3  # independent masks differ in 2 p (1 - p) = 42%
-    same_rate = fastmlp.dropout_masks(4000, [250, 250], 0.3, dropout_seed=7, dropout_step=3)
+    same_rate = fastmlp.dropout_masks(4000, [250, 250], 0.3, dropout_seed=7, dropout_offset=3)
     assert (same_rate[0] != same_rate[1]).mean() > 0.3  # layers draw apart
     assert (masks[0][:2000] != masks[0][2000:]).mean() > 0.3  # rows too
     assert all((m == 1).all() for m in fastmlp.dropout_masks(10, [5, 5], 0.0))
@@ -49,17 +52,17 @@ def test_masks_drop_the_rate_and_differ_by_seed_step_layer_and_row():
 @pytest.mark.parametrize("hidden", ["relu", "logistic", "gelu", ["tanh", "silu"]])
 def test_gradients_under_a_fixed_mask_match_the_reference_and_central_differences(hidden):
     rng = np.random.RandomState(1)
-    layer_units, rates, seed, step = [6, 8, 7, 3], [0.25, 0.5], 11, 5
+    layer_units, rates, seed, offset = [6, 8, 7, 3], [0.25, 0.5], 11, 500
     coefs, intercepts = reference.random_network(layer_units, rng)
     Y = np.eye(3)[rng.randint(0, 3, 30)]
     Xs, sw = rng.normal(size=(30, 6)), rng.uniform(0.5, 2, 30)
-    masks = fastmlp.dropout_masks(30, layer_units[1:-1], rates, dropout_seed=seed, dropout_step=step)
+    masks = fastmlp.dropout_masks(30, layer_units[1:-1], rates, dropout_seed=seed, dropout_offset=offset)
     assert 0 < np.mean([m.mean() for m in masks]) < 1
     dropout = list(zip(masks, rates))
     args = (Xs, Y, coefs, intercepts, hidden, "softmax", "log_loss", 0.1, sw, dropout)
     E, coef_grads, intercept_grads = fastmlp.loss_and_gradients(
         Xs, Y, coefs, intercepts, hidden_activation=hidden, loss="log_loss", alpha=0.1, sample_weight=sw,
-        dropout=rates, dropout_seed=seed, dropout_step=step,
+        dropout=rates, dropout_seed=seed, dropout_offset=offset,
     )  # fmt: skip
     E_ref, coef_ref, intercept_ref = reference.loss_and_gradients(*args)
     assert E == pytest.approx(E_ref, rel=1e-12)
@@ -74,9 +77,9 @@ def test_gradients_under_a_fixed_mask_match_the_reference_and_central_difference
 
 
 @pytest.mark.parametrize("solver", ["sgd", "adam"])
-def test_the_first_training_step_uses_the_masks_of_step_0(solver):
+def test_the_first_training_step_uses_the_masks_of_the_first_rows(solver):
     """A whole-batch step without momentum: the kernels' training path drops
-    the units ``dropout_masks`` says, and scales the kept ones."""
+    the units ``dropout_masks`` says for rows 0 to 79, and scales the kept ones."""
     lr, rates = 0.1, [0.3, 0.5]
     est = _quiet(lambda: MLPClassifier(hidden_layer_sizes=(9, 7), activation="tanh", solver=solver, momentum=0.0,
                                        batch_size=80, max_iter=1, shuffle=False, alpha=0.0, learning_rate_init=lr,
@@ -85,7 +88,7 @@ def test_the_first_training_step_uses_the_masks_of_step_0(solver):
     rng = np.random.RandomState(0)
     coefs, intercepts = layout.views(layout.initialize("tanh", rng, np.float64))
     assert est._dropout_seed == rng.randint(np.iinfo(np.int32).max)  # drawn right after the weights
-    masks = fastmlp.dropout_masks(80, [9, 7], rates, dropout_seed=est._dropout_seed, dropout_step=0)
+    masks = fastmlp.dropout_masks(80, [9, 7], rates, dropout_seed=est._dropout_seed, dropout_offset=0)
     _, coef_grads, intercept_grads = reference.loss_and_gradients(
         X, y[:, None].astype(float), coefs, intercepts, "tanh", "logistic", "binary_log_loss",
         dropout=list(zip(masks, rates)),
@@ -123,10 +126,29 @@ def test_masks_follow_random_state_and_prediction_drops_nothing():
     np.testing.assert_array_equal(proba, a.predict_proba(X))
     want = fastmlp.forward_pass(X, a.coefs_, a.intercepts_, hidden_activation="relu", output_activation="logistic")
     np.testing.assert_allclose(proba[:, 1], want[:, 0], rtol=1e-13)
-    # training goes on drawing new masks: partial_fit steps are numbered on
-    before = a._optimizer.hyper.copy()
-    a.partial_fit(X, y)
-    assert a._dropout_seed == b._dropout_seed and a._optimizer.t > before[7]
+
+
+def test_every_way_to_train_on_counts_the_rows_on():
+    """Plain SGD (no momentum: no optimizer state a new fit would reset),
+    rows in order: two epochs in one fit, two warm_start fits of one epoch
+    and two partial_fit calls train the same model, drawing new masks in the
+    second epoch (rows 80-159 of the training), not the first's again."""
+    params = dict(hidden_layer_sizes=(12, 8), solver="sgd", momentum=0.0, shuffle=False, batch_size=20,
+                  learning_rate_init=0.05, dropout=[0.5, 0.3], random_state=0)  # fmt: skip
+    one_fit = _quiet(lambda: MLPClassifier(max_iter=2, **params).fit(X, y))
+    warm = MLPClassifier(max_iter=1, warm_start=True, **params)
+    partial = MLPClassifier(**params)
+    for _ in range(2):
+        _quiet(lambda: warm.fit(X, y))
+        partial.partial_fit(X, y, classes=[0, 1])
+    for model in (warm, partial):
+        assert model.t_ == 160
+        for a, b in zip(_weights(model), _weights(one_fit)):
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+    replayed = _quiet(lambda: MLPClassifier(max_iter=1, **params).fit(X, y))  # one epoch, then one more
+    replayed.t_ = 0  # as if the second epoch were rows 0-79 again
+    _quiet(lambda: replayed.set_params(warm_start=True).fit(X, y))
+    assert not np.allclose(replayed.coefs_[0], one_fit.coefs_[0])
 
 
 @pytest.mark.parametrize("dropout", [0.0, [0.0, 0.0]])
@@ -146,8 +168,18 @@ def test_bad_dropout_is_refused_clearly():
         MLPClassifier(dropout=1.0).fit(X, y)
     with pytest.raises(InvalidParameterError, match="dropout"):
         MLPClassifier(dropout="0.5").fit(X, y)
-    with pytest.raises(ValueError, match="dropout has 1 rates for 2 hidden layers"):
+    with pytest.raises(ValueError, match="dropout has 1 rate for 2 hidden layers"):
         MLPClassifier((4, 4), dropout=[0.5]).fit(X, y)
+    with pytest.raises(ValueError, match="a flat sequence of rates"):
+        MLPClassifier((4, 4), dropout=[[0.1, 0.2]]).fit(X, y)
+    with pytest.raises(ValueError, match="a sequence of rates"):
+        MLPClassifier((4, 4), dropout=["a", "b"]).fit(X, y)
+    for seed in (-1, 2**53, 1.5, True):  # the kernels hold seeds and counts as float64: exact below 2**53
+        with pytest.raises(ValueError, match=r"integers in \[0, 2\*\*53\)"):
+            fastmlp.dropout_masks(3, [4], 0.5, dropout_seed=seed)
+    as_array = _quiet(lambda: MLPClassifier((4, 4), dropout=np.array(0.3), max_iter=2, random_state=0).fit(X, y))
+    as_float = _quiet(lambda: MLPClassifier((4, 4), dropout=0.3, max_iter=2, random_state=0).fit(X, y))
+    np.testing.assert_array_equal(as_array.coefs_[0], as_float.coefs_[0])
     with pytest.raises(ValueError, match=r"in \[0, 1\)"):
         MLPClassifier((4, 4), dropout=[0.5, 1.0]).fit(X, y)
 

@@ -323,3 +323,35 @@ def test_warm_start_with_other_shape_is_refused_cleanly():
         est.set_params(hidden_layer_sizes=(9,)).fit(X_REG, Y_REG)
     for a, b in zip(before, _weights(est)):
         np.testing.assert_array_equal(a, b)
+
+
+def test_a_model_pickled_by_fastmlp_0_1_loads_with_todays_parameters_at_their_defaults():
+    """fastmlp 0.1 had none of the parameters after max_fun and cached its
+    prediction codes as (key, codes): loaded today, the model predicts, prints,
+    clones and trains on as the same model with those defaults."""
+    import pickle
+
+    from sklearn.base import clone
+    from sklearn.datasets import make_classification
+
+    from fastmlp import MLPClassifier
+
+    X, y = make_classification(n_samples=60, n_features=5, random_state=0)
+    est = MLPClassifier(hidden_layer_sizes=(6,), max_iter=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.fit(X, y)
+    today = pickle.loads(pickle.dumps(est))
+    state = est.__getstate__()
+    for name in ("class_weight", "weight_init", "learning_rate_schedule", "warmup_iter", "max_grad_norm",
+                 "dropout", "_dropout_seed", "validation_loss_curve_"):  # fmt: skip
+        state.pop(name, None)
+    state["_dense_prediction_codes"] = (("relu", "logistic", False), state["_dense_prediction_codes"][1][0])
+    old = MLPClassifier.__new__(MLPClassifier)
+    old.__setstate__(state)
+    np.testing.assert_array_equal(old.predict_proba(X), today.predict_proba(X))
+    assert repr(old) == repr(today) and clone(old).get_params() == today.get_params()
+    old.partial_fit(X, y)
+    today.partial_fit(X, y)
+    for a, b in zip(old.coefs_, today.coefs_):
+        np.testing.assert_array_equal(a, b)
