@@ -3,8 +3,9 @@
 from ._display import TrainingCurveDisplay
 from ._lowlevel import dropout_masks, forward_pass, loss_and_gradients
 from ._multilayer_perceptron import MLPClassifier, MLPRegressor
+from ._precompile import precompile
 from .onnx import to_onnx
 
 __version__ = "0.1.0"
 
-__all__ = ["MLPClassifier", "MLPRegressor", "TrainingCurveDisplay", "dropout_masks", "forward_pass", "loss_and_gradients", "to_onnx", "__version__"]
+__all__ = ["MLPClassifier", "MLPRegressor", "TrainingCurveDisplay", "dropout_masks", "forward_pass", "loss_and_gradients", "precompile", "to_onnx", "__version__"]
