@@ -16,12 +16,14 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, _fit_context, is_classifier
+from sklearn.callback import CallbackSupportMixin
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from . import _threads
 from ._activations import HIDDEN_ACTIVATIONS
+from ._callbacks import FitCallbacks
 from ._data import TrainingData, kernel_inputs
 from ._dropout import dropout_vector
 from ._forward import PREDICT_CHUNK_ROWS, kernel_extras, make_codes, predict_inplace
@@ -40,7 +42,7 @@ from ._validation import user_validation_set
 _STOCHASTIC_SOLVERS = ["sgd", "adam", "adamw"]
 
 
-class BaseMultilayerPerceptron(SolverMixin, BaseEstimator, ABC):
+class BaseMultilayerPerceptron(SolverMixin, CallbackSupportMixin, BaseEstimator, ABC):
     """Base class for MLP classification and regression.
 
     Warning: This class should not be used directly. Use derived classes instead.
@@ -268,12 +270,17 @@ class BaseMultilayerPerceptron(SolverMixin, BaseEstimator, ABC):
             if first_pass:
                 self._initialize(data.Y, layer_units, data.dtype)
 
-            if self.solver in _STOCHASTIC_SOLVERS:
-                self._fit_stochastic(data, layer_units, incremental, validation)
-            elif self.solver == "lbfgs":
-                self._fit_lbfgs(data, layer_units)
+            stochastic = self.solver in _STOCHASTIC_SOLVERS
+            epochs = (1 if incremental else self.max_iter) if stochastic else self.max_iter + 1
+            callbacks = FitCallbacks.start(self, X, y, sample_weight, max_subtasks=epochs)
+            if stochastic:
+                self._fit_stochastic(data, layer_units, incremental, validation, callbacks)
+            else:
+                self._fit_lbfgs(data, layer_units, callbacks)
 
             check_finite_weights(self._params)
+            if callbacks is not None:
+                callbacks.end()
         self._dense_prediction_codes = (
             self._prediction_codes_key(is_sparse=False),
             self._build_prediction_codes(is_sparse=False),

@@ -36,7 +36,7 @@ from ._validation import split_validation_set
 class SolverMixin:
     """``_fit_lbfgs`` and ``_fit_stochastic`` of the estimators."""
 
-    def _fit_lbfgs(self, data, layer_units):
+    def _fit_lbfgs(self, data, layer_units, callbacks=None):
         params = self._params
         grads = np.empty_like(params)
         n_samples = data.n_samples
@@ -62,11 +62,21 @@ class SolverMixin:
                 team.check()
                 return loss, grads.astype(np.float64)
 
+            iteration_ends = None
+            if callbacks is not None:  # an iteration is an epoch; scipy cannot be stopped early
+
+                def iteration_ends(x):
+                    params[:] = x
+                    callbacks.epoch_ends()
+                    callbacks.epoch_begins(task_name="lbfgs-iter")
+
+                callbacks.epoch_begins(task_name="lbfgs-iter")
             opt_res = scipy.optimize.minimize(
                 loss_and_grad,
                 params.astype(np.float64),
                 method="L-BFGS-B",
                 jac=True,
+                callback=iteration_ends,
                 options={
                     "maxfun": self.max_fun,
                     "maxiter": self.max_iter,
@@ -78,7 +88,7 @@ class SolverMixin:
         self.loss_ = opt_res.fun
         params[:] = opt_res.x
 
-    def _fit_stochastic(self, data, layer_units, incremental, validation=None):
+    def _fit_stochastic(self, data, layer_units, incremental, validation=None, callbacks=None):
         params = self._params
         if not incremental or not hasattr(self, "_optimizer"):
             self._optimizer = make_optimizer_state(self, params.shape[0], params.dtype)
@@ -137,6 +147,8 @@ class SolverMixin:
                 team.start(_backprop.train_epoch_inplace, kernel_args)
                 self.n_iter_ = 0
                 for it in range(self.max_iter):
+                    if callbacks is not None:
+                        callbacks.epoch_begins()
                     optimizer.begin_epoch()
                     if self.shuffle:
                         # sklearn.utils.shuffle(sample_idx, random_state=rng) draws exactly
@@ -175,6 +187,8 @@ class SolverMixin:
                         self.validation_loss_curve_.append(val_loss)
                     self._update_no_improvement_count(early_stopping, val_score)
                     optimizer.iteration_ends(self.t_)
+                    if callbacks is not None and callbacks.epoch_ends():
+                        break  # a callback asked to stop
 
                     if self._no_improvement_count > self.n_iter_no_change:
                         if early_stopping:
