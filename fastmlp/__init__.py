@@ -6,6 +6,6 @@ from ._multilayer_perceptron import MLPClassifier, MLPRegressor
 from ._precompile import precompile
 from .onnx import to_onnx
 
-__version__ = "0.1.0"
+__version__ = "0.2.0.dev0"  # the options documented "versionadded: fastmlp 0.2"
 
 __all__ = ["MLPClassifier", "MLPRegressor", "TrainingCurveDisplay", "dropout_masks", "forward_pass", "loss_and_gradients", "precompile", "to_onnx", "__version__"]
