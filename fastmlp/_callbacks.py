@@ -4,8 +4,11 @@ As scikit-learn's ``LogisticRegression`` calls them: the fit is the root task
 and each epoch (each L-BFGS iteration) one subtask, begun and ended with the
 callbacks' hooks; a callback's request to stop ends the epochs early. The
 estimators get ``set_callbacks`` from ``sklearn.callback.CallbackSupportMixin``;
-``_fit_context`` tears the callbacks down whatever happens. A fit with no
-callback, its own or a meta-estimator's, makes none of these calls.
+``_fit_context`` tears the callbacks down whatever happens. A fit makes
+none of these calls unless it has callbacks or runs inside a meta-estimator
+that propagates a context (scikit-learn's Pipeline and GridSearchCV do, with
+or without callbacks); the weights a hook may ask for are copied only when
+one does (``reconstruction_attributes`` given as a callable).
 """
 
 
@@ -26,13 +29,18 @@ class FitCallbacks:
         self.root.call_on_fit_task_begin(estimator=estimator, X=X, y=y, metadata=self.metadata)
         self.task = None
 
+    def _weights(self):
+        """Copies of the weights: training goes on updating them in place."""
+        return {
+            "coefs_": [W.copy() for W in self.estimator.coefs_],
+            "intercepts_": [b.copy() for b in self.estimator.intercepts_],
+        }
+
     def _call(self, context, hook):
-        estimator = self.estimator
-        # copies: training goes on updating the weights in place
-        weights = {"coefs_": [W.copy() for W in estimator.coefs_], "intercepts_": [b.copy() for b in estimator.intercepts_]}
         return getattr(context, hook)(
-            estimator=estimator, X=self.X, y=self.y, metadata=self.metadata, reconstruction_attributes=weights
-        )
+            estimator=self.estimator, X=self.X, y=self.y, metadata=self.metadata,
+            reconstruction_attributes=self._weights,  # called only if a hook wants the model
+        )  # fmt: skip
 
     def epoch_begins(self, task_name="epoch"):
         self.task = self.root.subcontext(task_name=task_name)

@@ -66,7 +66,8 @@ class TrainingCurveDisplay:
     @classmethod
     def from_estimator(cls, estimator, *, ax=None, name=None, log_scale=True):
         """Plot the curves of a fitted MLPClassifier or MLPRegressor (or of
-        the one that ends a Pipeline) trained by 'sgd', 'adam' or 'adamw'.
+        the one that ends a Pipeline, or a search's ``best_estimator_``)
+        trained by 'sgd', 'adam' or 'adamw'.
 
         Parameters
         ----------
@@ -83,6 +84,7 @@ class TrainingCurveDisplay:
         display : TrainingCurveDisplay
         """
         check_matplotlib_support(f"{cls.__name__}.from_estimator")
+        estimator = getattr(estimator, "best_estimator_", estimator)  # a fitted search's refit model
         if isinstance(estimator, Pipeline):
             estimator = estimator[-1]
         check_is_fitted(estimator)
@@ -112,7 +114,7 @@ class TrainingCurveDisplay:
         prefix = f"{self.estimator_name}: " if self.estimator_name else ""
         epochs = range(1, len(self.loss_curve) + 1)
         self.lines_ = {"loss": ax.plot(epochs, self.loss_curve, label=f"{prefix}training loss")[0]}
-        if self.validation_loss_curve:
+        if self.validation_loss_curve is not None and len(self.validation_loss_curve):
             validation_epochs = range(1, len(self.validation_loss_curve) + 1)
             (self.lines_["validation_loss"],) = ax.plot(
                 validation_epochs, self.validation_loss_curve, label=f"{prefix}validation loss"
@@ -123,7 +125,7 @@ class TrainingCurveDisplay:
             ax.set_yscale("log")
         self.score_ax_ = None
         handles = list(self.lines_.values())
-        if self.validation_scores:
+        if self.validation_scores is not None and len(self.validation_scores):
             self.score_ax_ = ax.twinx()
             score_epochs = range(1, len(self.validation_scores) + 1)
             (self.lines_["validation_score"],) = self.score_ax_.plot(

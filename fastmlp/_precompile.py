@@ -23,7 +23,7 @@ def precompile(dtypes=("float64", "float32"), *, own_options=True):
 
     Parameters
     ----------
-    dtypes : sequence of {'float64', 'float32'}, default=('float64', 'float32')
+    dtypes : {'float64', 'float32'} or a sequence of them, default=('float64', 'float32')
     own_options : bool, default=True
         Also compile the kernels of fastmlp's own activations and dropout
         (a second specialisation, see the README).
@@ -35,13 +35,15 @@ def precompile(dtypes=("float64", "float32"), *, own_options=True):
     """
     from . import MLPClassifier
 
+    dtypes = [dtypes] if isinstance(dtypes, str) else list(dtypes)
+    for dtype in dtypes:  # all checked before anything compiles
+        if dtype not in ("float64", "float32", np.float64, np.float32):
+            raise ValueError(f"dtypes must be 'float64' or 'float32', got {dtype!r}.")
     X = np.random.RandomState(0).normal(size=(40, 3))
     y = np.arange(40) % 3
     option_sets = [{}] + ([{"activation": ["gelu", "relu"], "dropout": 0.1}] if own_options else [])
     seconds = {}
     for dtype in dtypes:
-        if np.dtype(dtype) not in (np.float32, np.float64):
-            raise ValueError(f"dtypes must be 'float64' or 'float32', got {dtype!r}.")
         start = time.perf_counter()
         data = X.astype(dtype)
         with warnings.catch_warnings():

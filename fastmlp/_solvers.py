@@ -30,6 +30,10 @@ from ._safeguards import (
     rows_between_interrupt_checks,
 )
 from ._team import Team
+
+# scipy.optimize.minimize ends L-BFGS-B when its callback raises StopIteration
+# from scipy 1.11; before, a callback's request to stop is not honoured.
+SCIPY_STOPS_ON_STOP_ITERATION = tuple(int(part) for part in scipy.__version__.split(".")[:2]) >= (1, 11)
 from ._validation import split_validation_set
 
 
@@ -63,11 +67,12 @@ class SolverMixin:
                 return loss, grads.astype(np.float64)
 
             iteration_ends = None
-            if callbacks is not None:  # an iteration is an epoch; scipy cannot be stopped early
+            if callbacks is not None:  # an iteration is an epoch
 
                 def iteration_ends(x):
                     params[:] = x
-                    callbacks.epoch_ends()
+                    if callbacks.epoch_ends() and SCIPY_STOPS_ON_STOP_ITERATION:
+                        raise StopIteration  # a callback asked to stop
                     callbacks.epoch_begins(task_name="lbfgs-iter")
 
                 callbacks.epoch_begins(task_name="lbfgs-iter")

@@ -17,10 +17,12 @@ skl2onnx gives for scikit-learn's single-output regressors.
 """
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import is_classifier
+from sklearn.utils.validation import check_is_fitted
 
 from ._activations import SELU_ALPHA, SELU_SCALE
-from ._layer_options import activation_of_layer
+from ._layer_options import activation_of_layer, layer_activations
 from ._multilayer_perceptron import MLPClassifier, MLPRegressor
 
 _MISSING = (
@@ -46,6 +48,7 @@ def to_onnx(estimator, X_sample, *, target_opset=None, options=None):
         Fitted.
     X_sample : array-like of shape (n_samples, n_features)
         A few rows of input: their dtype (float32 or float64) is the graph's.
+        A DataFrame gives the graph one input per column, as skl2onnx does.
     target_opset : int, default=None
         The ONNX opset, skl2onnx's default when None.
     options : dict, default=None
@@ -60,12 +63,18 @@ def to_onnx(estimator, X_sample, *, target_opset=None, options=None):
     """
     skl2onnx = _skl2onnx()
     register()
-    X_sample = np.asarray(X_sample)[:1]
+    check_is_fitted(estimator)
+    if not hasattr(X_sample, "iloc"):  # a DataFrame keeps its columns: skl2onnx maps them by name
+        X_sample = np.asarray(X_sample.toarray() if sp.issparse(X_sample) else X_sample)
+    if X_sample.ndim != 2:
+        raise ValueError(f"X_sample must be 2-D (n_samples, n_features), got shape {X_sample.shape}.")
+    X_sample = X_sample.iloc[:1] if hasattr(X_sample, "iloc") else X_sample[:1]
     zipmap_off = any(isinstance(value, dict) and value.get("zipmap") is False for value in (options or {}).values())
-    if X_sample.dtype == np.float64 and is_classifier(estimator) and not zipmap_off:
+    if getattr(X_sample, "dtype", None) == np.float64 and is_classifier(estimator) and not zipmap_off:
         raise ValueError(
-            "A float64 classifier's probabilities cannot go through ONNX's ZipMap (float32 only): pass "
-            "options={MLPClassifier: {'zipmap': False}} for an (n, n_classes) tensor, or a float32 X_sample."
+            "A float64 X_sample makes a float64 graph, whose probabilities cannot go through ONNX's ZipMap "
+            "(float32 only): pass options={MLPClassifier: {'zipmap': False}} for an (n, n_classes) tensor, "
+            "or a float32 X_sample."
         )
     return skl2onnx.to_onnx(estimator, X_sample, target_opset=target_opset, options=options)
 
@@ -195,8 +204,9 @@ def _softplus(scope, container, Z, proto_dtype):
 def _forward_pass(scope, container, operator, proto_dtype):
     """The output layer's activations, from the operator's input."""
     model = operator.raw_operator
-    A = _node(scope, container, "Cast", [operator.inputs[0].full_name], to=proto_dtype)
     n_layers = len(model.coefs_)
+    layer_activations(model.activation, n_layers - 1)  # a list set after fitting must fit the network
+    A = _node(scope, container, "Cast", [operator.inputs[0].full_name], to=proto_dtype)
     dtype = np.float64 if proto_dtype == _double() else np.float32
     for layer, (W, b) in enumerate(zip(model.coefs_, model.intercepts_)):
         W_name = scope.get_unique_variable_name("coefficient")
@@ -238,6 +248,8 @@ def _convert_classifier(scope, operator, container):
                            name=scope.get_unique_operator_name("Cast"))  # fmt: skip
         return
     classes = model.classes_
+    if container.get_options(model, dict(nocl=False))["nocl"]:  # skl2onnx's option: labels as class indices
+        classes = np.arange(len(classes))
     if np.issubdtype(classes.dtype, np.integer) or np.issubdtype(classes.dtype, np.floating) or classes.dtype == bool:
         class_type, classes = onnx_proto.TensorProto.INT64, classes.astype(np.int64)
     else:

@@ -97,3 +97,30 @@ def test_without_callbacks_no_context_is_made(monkeypatch):
 
     monkeypatch.setattr(CallbackSupportMixin, "_init_callback_context", refuse)
     _fit(MLPClassifier((8,), max_iter=3, random_state=0), X, y)
+
+
+def test_lbfgs_stops_when_asked_where_scipy_allows():
+    from fastmlp._solvers import SCIPY_STOPS_ON_STOP_ITERATION
+
+    if not SCIPY_STOPS_ON_STOP_ITERATION:
+        pytest.skip("scipy < 1.11 cannot stop L-BFGS-B from its callback")
+
+    class StopAtSecondIteration(StopAfter):
+        def on_fit_task_end(self, estimator, context, **kwargs):
+            return context.task_name == "lbfgs-iter" and context.task_id == 1
+
+    est = _fit(MLPClassifier((8,), solver="lbfgs", max_iter=50, random_state=0).set_callbacks(StopAtSecondIteration(0)),
+               X, y)  # fmt: skip
+    assert est.n_iter_ == 2
+
+
+def test_weights_are_copied_only_for_a_callback_that_asks_for_the_model(monkeypatch):
+    from fastmlp._callbacks import FitCallbacks
+
+    copies = []
+    real = FitCallbacks._weights
+    monkeypatch.setattr(FitCallbacks, "_weights", lambda self: copies.append(1) or real(self))
+    _fit(MLPClassifier((8,), max_iter=3, random_state=0).set_callbacks(StopAfter(10)), X, y)
+    assert copies == []  # StopAfter takes no fitted_estimator
+    _fit(MLPClassifier((8,), max_iter=3, random_state=0).set_callbacks(ScoringMonitor(scoring="accuracy")), X, y)
+    assert len(copies) == 3 + 1

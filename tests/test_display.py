@@ -62,3 +62,14 @@ def test_what_cannot_be_drawn_is_said_clearly(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if not installed
     with pytest.raises(ImportError, match="matplotlib"):
         TrainingCurveDisplay.from_estimator(lbfgs)
+
+
+def test_arrays_and_a_fitted_search_are_accepted():
+    from sklearn.model_selection import GridSearchCV
+
+    display = TrainingCurveDisplay(loss_curve=np.array([1.0, 0.5]), validation_scores=np.array([0.1, 0.2])).plot()
+    assert sorted(display.lines_) == ["loss", "validation_score"]
+    search = _fit(GridSearchCV(MLPClassifier((5,), max_iter=5, random_state=0), {"alpha": [1e-4, 1e-2]}, cv=2), X, y)
+    display = TrainingCurveDisplay.from_estimator(search)
+    np.testing.assert_array_equal(display.lines_["loss"].get_ydata(), search.best_estimator_.loss_curve_)
+    plt.close("all")

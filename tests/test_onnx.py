@@ -120,3 +120,42 @@ def test_without_the_extra_the_error_says_what_to_install(monkeypatch):
     model = _fit(MLPClassifier((8,), max_iter=5, random_state=0), X_DIGITS, Y_DIGITS)
     with pytest.raises(ImportError, match=r"pip install 'fastmlp\[onnx\]'"):
         fastmlp.to_onnx(model, X_DIGITS.astype(np.float32))
+
+
+def test_a_dataframe_through_a_column_transformer_keeps_its_columns():
+    import pandas as pd
+    from sklearn.compose import ColumnTransformer
+    from sklearn.preprocessing import OneHotEncoder
+
+    rng = np.random.RandomState(0)
+    df = pd.DataFrame({"a": rng.normal(size=200), "b": rng.normal(size=200), "c": rng.choice(["x", "y"], 200)})
+    target = ((df.a + (df.c == "x")) > 0).astype(int)
+    columns = ColumnTransformer([("num", StandardScaler(), ["a", "b"]), ("cat", OneHotEncoder(), ["c"])])
+    model = _fit(make_pipeline(columns, MLPClassifier((8,), max_iter=50, random_state=0)), df, target)
+    feeds = {"a": df[["a"]].to_numpy(), "b": df[["b"]].to_numpy(), "c": df[["c"]].to_numpy()}
+    session = ort.InferenceSession(fastmlp.to_onnx(model, df, options=NO_ZIPMAP).SerializeToString(),
+                                   providers=["CPUExecutionProvider"])  # fmt: skip
+    labels, probabilities = session.run(None, feeds)
+    np.testing.assert_array_equal(labels, model.predict(df))
+    np.testing.assert_allclose(probabilities, model.predict_proba(df), rtol=0, atol=1e-6)
+
+
+def test_what_cannot_be_exported_is_refused_clearly():
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        fastmlp.to_onnx(MLPRegressor(), X_DIGITS[:1])
+    model = _fit(MLPClassifier((8, 4), max_iter=5, random_state=0), X_DIGITS, Y_DIGITS)
+    with pytest.raises(ValueError, match="must be 2-D"):
+        fastmlp.to_onnx(model, X_DIGITS[0].astype(np.float32))
+    model.set_params(activation=["relu"])  # set after fitting: one name for two hidden layers
+    with pytest.raises(ValueError, match="1 name for 2 hidden layers"):
+        fastmlp.to_onnx(model, X_DIGITS[:1].astype(np.float32))
+
+
+def test_nocl_gives_class_indices():
+    y = np.array(["cat", "dog", "eel"])[Y_DIGITS % 3]
+    model = _fit(MLPClassifier((12,), max_iter=30, random_state=0), X_DIGITS, y)
+    X = X_DIGITS.astype(np.float32)
+    labels, _ = _run(fastmlp.to_onnx(model, X, options={MLPClassifier: {"zipmap": False, "nocl": True}}), X)
+    np.testing.assert_array_equal(model.classes_[labels], model.predict(X))

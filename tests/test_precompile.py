@@ -41,3 +41,15 @@ def test_bad_dtypes_are_refused():
     out = subprocess.run([sys.executable, "-m", "fastmlp", "precompile", "--dtypes", "float16"],
                          capture_output=True, text=True)  # fmt: skip
     assert out.returncode == 2 and "invalid choice" in out.stderr
+
+
+def test_one_dtype_may_be_named_alone_and_bad_ones_are_refused_before_compiling(monkeypatch):
+    import fastmlp._precompile as module
+
+    fitted = []
+    monkeypatch.setattr(fastmlp, "MLPClassifier", lambda *a, **k: fitted.append(k) or pytest.fail("compiled"))
+    with pytest.raises(ValueError, match="got 'int8'"):
+        module.precompile(("float64", "int8"))
+    with pytest.raises(ValueError, match="got 'float32x'"):
+        module.precompile("float32x")
+    assert fitted == []
