@@ -17,7 +17,11 @@ def precompile(dtypes=("float64", "float32"), *, own_options=True):
     image's build (``RUN python -m fastmlp precompile``). The cache lives
     next to fastmlp's sources (or in ``NUMBA_CACHE_DIR``) and holds code for
     the CPU it was compiled on: build the image on the kind of machine that
-    runs it.
+    runs it. What it compiles serves dense input (C or Fortran order,
+    read-only too) and CSR input with int32 indices, SciPy's own below 2**31
+    stored values; int64 indices compile on their first fit. With
+    ``FASTMLP_DISABLE_CACHE=1`` nothing is cached: it warns and compiles
+    for this process only.
 
     .. versionadded:: fastmlp 0.2
 
@@ -34,11 +38,14 @@ def precompile(dtypes=("float64", "float32"), *, own_options=True):
         The time each dtype took (compiling, or loading what was cached).
     """
     from . import MLPClassifier
+    from ._config import CACHE_ENABLED
 
     dtypes = [dtypes] if isinstance(dtypes, str) else list(dtypes)
     for dtype in dtypes:  # all checked before anything compiles
         if dtype not in ("float64", "float32", np.float64, np.float32):
             raise ValueError(f"dtypes must be 'float64' or 'float32', got {dtype!r}.")
+    if not CACHE_ENABLED:
+        warnings.warn("FASTMLP_DISABLE_CACHE is set: precompile caches nothing for other processes.", RuntimeWarning)
     X = np.random.RandomState(0).normal(size=(40, 3))
     y = np.arange(40) % 3
     option_sets = [{}] + ([{"activation": ["gelu", "relu"], "dropout": 0.1}] if own_options else [])

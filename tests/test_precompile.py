@@ -53,3 +53,11 @@ def test_one_dtype_may_be_named_alone_and_bad_ones_are_refused_before_compiling(
     with pytest.raises(ValueError, match="got 'float32x'"):
         module.precompile("float32x")
     assert fitted == []
+
+
+def test_with_the_cache_disabled_it_says_it_caches_nothing(monkeypatch):
+    import fastmlp._config
+
+    monkeypatch.setattr(fastmlp._config, "CACHE_ENABLED", False)
+    with pytest.warns(RuntimeWarning, match="caches nothing"):
+        fastmlp.precompile(("float64",), own_options=False)
