@@ -1,6 +1,8 @@
 """``python -m fastmlp precompile [--dtypes float64 float32] [--no-own-options]``."""
 
 import argparse
+import json
+import time
 
 from ._precompile import precompile
 
@@ -12,9 +14,17 @@ def main(argv=None):
     command.add_argument("--dtypes", nargs="+", default=["float64", "float32"], choices=["float64", "float32"])
     command.add_argument("--no-own-options", action="store_true",
                          help="skip the kernels of fastmlp's own activations and dropout")  # fmt: skip
+    command.add_argument("--sequential", action="store_true", help="one dtype after the other, in this process")
+    command.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    for dtype, seconds in precompile(args.dtypes, own_options=not args.no_own_options).items():
-        print(f"fastmlp kernels for {dtype}: ready in {seconds:.1f} s")
+    start = time.perf_counter()
+    seconds = precompile(args.dtypes, own_options=not args.no_own_options, parallel=False if args.sequential else None)
+    if args.json:
+        print(json.dumps(seconds))
+        return
+    for dtype, dtype_seconds in seconds.items():
+        print(f"fastmlp kernels for {dtype}: ready in {dtype_seconds:.1f} s")
+    print(f"all ready in {time.perf_counter() - start:.1f} s")
 
 
 if __name__ == "__main__":

@@ -1,12 +1,24 @@
 """Filling Numba's on-disk cache ahead of the first fit: ``fastmlp.precompile``."""
 
+import contextlib
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
 import time
 import warnings
 
+import numba
 import numpy as np
 
+# Set in the child processes of a parallel precompile: they compile one dtype
+# each, under the lock their parent holds.
+_CHILD = "FASTMLP_PRECOMPILE_CHILD"
 
-def precompile(dtypes=("float64", "float32"), *, own_options=True):
+
+def precompile(dtypes=("float64", "float32"), *, own_options=True, parallel=None):
     """Compile every kernel a fit and a prediction need, into Numba's on-disk
     cache, so that the first fit of a new process loads them instead.
 
@@ -23,6 +35,12 @@ def precompile(dtypes=("float64", "float32"), *, own_options=True):
     ``FASTMLP_DISABLE_CACHE=1`` nothing is cached: it warns and compiles
     for this process only.
 
+    Several dtypes compile in parallel processes where the process may use
+    more than one core (Numba compiles on one). A lock file in the cache's
+    directory makes a second precompile on the machine (another Dask worker)
+    wait for the first and then find the cache warm, rather than compile
+    the same kernels alongside it.
+
     .. versionadded:: fastmlp 0.2
 
     Parameters
@@ -31,13 +49,14 @@ def precompile(dtypes=("float64", "float32"), *, own_options=True):
     own_options : bool, default=True
         Also compile the kernels of fastmlp's own activations and dropout
         (a second specialisation, see the README).
+    parallel : bool, default=None
+        One process per dtype; None: when more than one core is allowed.
 
     Returns
     -------
     seconds : dict
         The time each dtype took (compiling, or loading what was cached).
     """
-    from . import MLPClassifier
     from ._config import CACHE_ENABLED
 
     dtypes = [dtypes] if isinstance(dtypes, str) else list(dtypes)
@@ -46,6 +65,22 @@ def precompile(dtypes=("float64", "float32"), *, own_options=True):
             raise ValueError(f"dtypes must be 'float64' or 'float32', got {dtype!r}.")
     if not CACHE_ENABLED:
         warnings.warn("FASTMLP_DISABLE_CACHE is set: precompile caches nothing for other processes.", RuntimeWarning)
+    if os.environ.get(_CHILD):
+        return _compile_here(dtypes, own_options)
+    if parallel is None:
+        from ._threads import allowed_threads
+
+        parallel = len(dtypes) > 1 and allowed_threads() > 1 and CACHE_ENABLED
+    with _cache_lock():
+        if not parallel:
+            return _compile_here(dtypes, own_options)
+        return _compile_in_processes(dtypes, own_options)
+
+
+def _compile_here(dtypes, own_options):
+    """Fit and predict tiny models of each dtype: every kernel they call compiles (or loads)."""
+    from . import MLPClassifier
+
     X = np.random.RandomState(0).normal(size=(40, 3))
     y = np.arange(40) % 3
     option_sets = [{}] + ([{"activation": ["gelu", "relu"], "dropout": 0.1}] if own_options else [])
@@ -62,3 +97,48 @@ def precompile(dtypes=("float64", "float32"), *, own_options=True):
                     MLPClassifier((4, 3), solver=solver, max_iter=2, random_state=0, **params).fit(data, y).predict(data)
         seconds[str(np.dtype(dtype))] = time.perf_counter() - start
     return seconds
+
+
+def _compile_in_processes(dtypes, own_options):
+    """One ``python -m fastmlp precompile`` per dtype, all at once; their times."""
+    command = [sys.executable, "-m", "fastmlp", "precompile", "--json"] + ([] if own_options else ["--no-own-options"])
+    env = dict(os.environ, **{_CHILD: "1"})
+    children = [
+        subprocess.Popen([*command, "--dtypes", str(np.dtype(d))], env=env, stdout=subprocess.PIPE, text=True)
+        for d in dtypes
+    ]
+    seconds = {}
+    for child in children:
+        out, _ = child.communicate()
+        if child.returncode != 0:
+            raise RuntimeError(f"precompile's child process failed (exit code {child.returncode}).")
+        seconds.update(json.loads(out.strip().splitlines()[-1]))
+    return seconds
+
+
+@contextlib.contextmanager
+def _cache_lock():
+    """An exclusive lock on ``fastmlp-precompile.lock`` in Numba's cache
+    directory (``NUMBA_CACHE_DIR``, else fastmlp's ``__pycache__``), held
+    for the whole precompile; none where ``fcntl`` is missing (Windows)."""
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    directory = pathlib.Path(numba.config.CACHE_DIR or pathlib.Path(__file__).parent / "__pycache__")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        handle = open(directory / "fastmlp-precompile.lock", "a")
+    except OSError:  # a read-only install: lock in the temporary directory
+        handle = open(pathlib.Path(tempfile.gettempdir()) / "fastmlp-precompile.lock", "a")
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print("fastmlp: another precompile is filling this cache; waiting for it", file=sys.stderr, flush=True)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -1,4 +1,4 @@
-"""``python -m fastmlp precompile`` fills Numba's cache: a new process then loads every kernel."""
+"""``fastmlp.precompile`` fills Numba's cache: a new process then loads every kernel."""
 
 import json
 import os
@@ -22,17 +22,6 @@ fastmlp.MLPClassifier((5,), solver="lbfgs", max_iter=3, random_state=0).fit(X, y
 kernels = (_backprop.train_epoch_inplace, _backprop.full_batch_loss_and_grad, _backprop.predict_inplace)
 print(json.dumps({k.__name__: [len(k.stats.cache_hits), len(k.stats.cache_misses)] for k in kernels}))
 """
-
-
-def test_a_process_after_precompile_loads_every_kernel_from_the_cache(tmp_path):
-    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path))
-    env.pop("FASTMLP_DISABLE_CACHE", None)
-    out = subprocess.run([sys.executable, "-m", "fastmlp", "precompile", "--dtypes", "float32", "--no-own-options"],
-                         env=env, capture_output=True, text=True, check=True)  # fmt: skip
-    assert "fastmlp kernels for float32: ready in" in out.stdout
-    report = subprocess.run([sys.executable, "-c", _FIT_AND_REPORT], env=env, capture_output=True, text=True, check=True)
-    for name, (hits, misses) in json.loads(report.stdout.strip().splitlines()[-1]).items():
-        assert hits >= 1 and misses == 0, (name, hits, misses)
 
 
 def test_bad_dtypes_are_refused():
@@ -61,3 +50,35 @@ def test_with_the_cache_disabled_it_says_it_caches_nothing(monkeypatch):
     monkeypatch.setattr(fastmlp._config, "CACHE_ENABLED", False)
     with pytest.warns(RuntimeWarning, match="caches nothing"):
         fastmlp.precompile(("float64",), own_options=False)
+
+
+def test_dtypes_compile_in_parallel_processes_into_the_cache(tmp_path):
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path))
+    env.pop("FASTMLP_DISABLE_CACHE", None)
+    code = ("import fastmlp; print(sorted(fastmlp.precompile(('float64', 'float32'), own_options=False, "
+            "parallel=True)))")  # fmt: skip
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "['float32', 'float64']"
+    report = _FIT_AND_REPORT.replace('astype("float32")', 'astype("float64")')
+    for script in (_FIT_AND_REPORT, report):  # a new process finds both dtypes' kernels
+        result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+        for name, (hits, misses) in json.loads(result.stdout.strip().splitlines()[-1]).items():
+            assert hits >= 1 and misses == 0, (name, hits, misses)
+
+
+def test_a_second_precompile_waits_for_the_first(tmp_path):
+    """While one precompile holds the cache's lock, another says it waits, and
+    finishes once the lock is released."""
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path))
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from fastmlp._precompile import _cache_lock\n"
+         "with _cache_lock():\n    print('held', flush=True); sys.stdin.readline()"],
+        env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert holder.stdout.readline().strip() == "held"
+    waiter = subprocess.Popen([sys.executable, "-m", "fastmlp", "precompile", "--dtypes", "float32", "--no-own-options"],
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    assert "another precompile is filling this cache; waiting" in waiter.stderr.readline()
+    holder.communicate("\n")
+    out, _ = waiter.communicate(timeout=600)
+    assert waiter.returncode == 0 and "fastmlp kernels for float32: ready" in out
