@@ -170,6 +170,12 @@ def data_loss_and_grad(
 # Slots of the float64 ``progress`` vector of ``train_epoch_inplace``: the
 # rows of ``sample_idx`` a call trains on, the L2 penalty of the weights
 # carried from one call to the next, and
+# Columns of ``part_sums`` (n_threads, 8): each thread's share of the batch's
+# loss, of the squared weights and of the squared gradient. np.int64, not
+# Python ints: a literal argument compiles a specialisation per value (team_total
+# compiled three times).
+LOSS_COLUMN, WEIGHT_SQUARES_COLUMN, GRADIENT_SQUARES_COLUMN = np.int64(0), np.int64(1), np.int64(2)
+
 # ROWS_BEFORE: the rows trained on before this epoch (the estimator's ``t_``),
 # from which dropout counts the rows (``_dropout``).
 FIRST_ROW, STOP_ROW, PENALTY, ROWS_BEFORE = range(4)
@@ -305,10 +311,10 @@ def train_epoch_inplace(
                 layer_units, codes, offsets, eps, layers_ws, weight_sum, extras, rows_before + start + lo,
             )  # fmt: skip
             if n_threads > 1:
-                part_sums[tid, 0] = batch_loss
+                part_sums[tid, LOSS_COLUMN] = batch_loss
                 if not barrier(sync, n_threads):
                     return 0.0
-                batch_loss = team_total(part_sums, 0)
+                batch_loss = team_total(part_sums, LOSS_COLUMN)
                 sum_parts_inplace(part_grads, grads, param_lo, param_hi)
             batch_loss += 0.5 * alpha * penalty / weight_sum
             accumulated_loss += batch_loss * n_rows
@@ -317,10 +323,10 @@ def train_epoch_inplace(
             if opt_hyper[MAX_GRAD_NORM] > 0:  # clip the whole gradient, L2 term included
                 grad_squares = gradient_squares(params, grads, n_coefs, l2, param_lo, param_hi)
                 if n_threads > 1:
-                    part_sums[tid, 2] = grad_squares
+                    part_sums[tid, GRADIENT_SQUARES_COLUMN] = grad_squares
                     if not barrier(sync, n_threads):
                         return 0.0
-                    grad_squares = team_total(part_sums, 2)
+                    grad_squares = team_total(part_sums, GRADIENT_SQUARES_COLUMN)
                 scale = clip_scale(grad_squares, opt_hyper[MAX_GRAD_NORM])
                 if scale < 1.0:
                     scale_range_inplace(grads, param_lo, param_hi, scale)
@@ -329,10 +335,10 @@ def train_epoch_inplace(
                 params, grads, opt_m, opt_v, opt_hyper, n_coefs, l2, param_lo, param_hi, first_step + n_batches
             )
             if n_threads > 1:
-                part_sums[tid, 1] = squares
+                part_sums[tid, WEIGHT_SQUARES_COLUMN] = squares
                 if not barrier(sync, n_threads):
                     return 0.0
-                squares = team_total(part_sums, 1)
+                squares = team_total(part_sums, WEIGHT_SQUARES_COLUMN)
             penalty = squares
         if tid == 0:
             record_steps(opt_hyper, np.int64(n_batches))
@@ -382,10 +388,10 @@ def full_batch_loss_and_grad(
         )  # fmt: skip
         param_lo, param_hi = share(params.shape[0], tid, n_threads)
         if n_threads > 1:
-            part_sums[tid, 0] = loss
+            part_sums[tid, LOSS_COLUMN] = loss
             if not barrier(sync, n_threads):
                 return 0.0
-            loss = team_total(part_sums, 0)
+            loss = team_total(part_sums, LOSS_COLUMN)
             sum_parts_inplace(part_grads, grads, param_lo, param_hi)
         loss += 0.5 * alpha * sum_of_squared_weights(params, n_coefs) / weight_sum
         l2 = alpha / weight_sum

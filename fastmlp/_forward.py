@@ -230,12 +230,16 @@ def predict_inplace(X, X_data, X_indices, X_indptr, params, layer_units, codes, 
     chunk = min(PREDICT_CHUNK_ROWS, n_samples)
     offsets = network_offsets(layer_units, codes, chunk)
     rows = np.empty(0, dtype=np.int64)
+    # typed as training passes them (bool, int64): literal False and 0 compiled
+    # forward_batch_inplace a second time for prediction
+    not_transposed = codes[X_TRANSPOSED] < 0
+    first_row = np.int64(0)
     for start in range(0, n_samples, chunk):
         stop = min(start + chunk, n_samples)
         if is_sparse:
             rows = np.arange(start, stop)
         forward_batch_inplace(
-            X[start:stop], False, X_data, X_indices, X_indptr, rows, params, layer_units, codes,
-            offsets, ws, ws[:0], extras, 0, out[start:stop],
+            X[start:stop], not_transposed, X_data, X_indices, X_indptr, rows, params, layer_units, codes,
+            offsets, ws, ws[:0], extras, first_row, out[start:stop],
         )  # fmt: skip
     return all_finite
