@@ -43,6 +43,14 @@ def test_one_specialisation_per_dtype_whatever_the_network():
         extras = kernel.py_func.__code__.co_varnames.index("extras")
         kinds = sorted((str(sig[0].dtype), sig[extras] == numba.types.none) for sig in kernel.signatures)
         assert kinds == [("float32", False), ("float32", True), ("float64", False), ("float64", True)], kinds
+    # helpers too: a literal argument (0, False) would compile one more per value.
+    # (Helpers list their signatures only when compiled in this process, as in a
+    # clean clone's CI run; kernels loaded from the cache leave them empty.)
+    from fastmlp import _forward, _team
+
+    if _forward.forward_batch_inplace.signatures:
+        assert len(_forward.forward_batch_inplace.signatures) == 4, _forward.forward_batch_inplace.signatures
+        assert len(_team.team_total.signatures) == 1, _team.team_total.signatures
 
 
 def test_read_only_input_is_neither_copied_nor_written(monkeypatch):
