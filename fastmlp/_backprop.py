@@ -54,7 +54,7 @@ from ._forward import (  # noqa: F401  (codes and helpers re-exported for caller
     no_sparse_input,
     predict_inplace,
 )
-from ._losses import loss_and_output_delta
+from ._losses import is_canonical, loss_and_output_delta
 from ._optimizers import (
     MAX_GRAD_NORM,
     STEP,
@@ -87,50 +87,40 @@ def weight_sum_of(sample_weight, use_weight, n_rows):
 
 
 @kernel
-def data_loss_and_grad(
-    Xb, xb_transposed, X_data, X_indices, X_indptr, rows, Yb, swb, params, grads, layer_units, codes, offsets,
-    eps, ws, weight_sum, extras, first_row,
+def backward_batch_inplace(
+    Xb, xb_transposed, X_data, X_indices, X_indptr, rows, params, grads, layer_units, codes, offsets, acts,
+    deltas, derivs, extras, first_row, n_rows,
 ):  # fmt: skip
-    """Data term of the loss of some rows, and its gradient, written into ``grads``.
+    """Backward pass of ``n_rows`` rows: every gradient, into ``grads``.
 
-    The rows are ``Xb`` (or its transpose, with ``xb_transposed``), or ``rows``
-    of a CSR X.
-    ``ws`` holds every layer's activations (blocks at ``offsets[ACT]``, sized
-    for the largest batch) followed by every layer's error terms, laid out
-    the same way, and the derivatives ``f'(Z)`` layers keep (``offsets[DERIV]``).
-    ``extras`` and ``first_row`` (the count of the first of these rows over
-    the training, for dropout's masks) as in ``forward_batch_inplace``. ``weight_sum`` is S of the whole batch these rows belong to
-    (the rows may be one thread's share of it), so that losses and gradients
-    of the shares add up to the batch's. The L2 term is left to the caller:
-    the optimizer step adds ``(alpha / S) W`` in its own pass over the weights.
+    The rows and the workspace blocks are those of the batch's forward pass
+    (``_forward.forward_batch_inplace``): ``acts`` holds every layer's
+    activations, ``derivs`` the derivatives ``f'(Z)`` layers keep, and the
+    output block of ``deltas`` the output error term ``loss_and_output_delta``
+    wrote (``dE/dZ_L``, or ``dE/dA_L`` behind a non-canonical output
+    activation, which is multiplied by ``f'(Z_L)`` here); the hidden blocks
+    of ``deltas`` are written. ``extras`` and ``first_row`` as in the forward
+    pass. The L2 term is left to the caller: the optimizer step adds
+    ``(alpha / S) W`` in its own pass over the weights.
     """
     # Slices of these are not reference counted (see _borrowed).
-    Xb, rows, Yb, swb = borrowed(Xb), borrowed(rows), borrowed(Yb), borrowed(swb)
+    Xb, rows, params, grads = borrowed(Xb), borrowed(rows), borrowed(params), borrowed(grads)
     X_data, X_indices, X_indptr = borrowed(X_data), borrowed(X_indices), borrowed(X_indptr)
-    params, grads, ws = borrowed(params), borrowed(grads), borrowed(ws)
+    acts, deltas, derivs = borrowed(acts), borrowed(deltas), borrowed(derivs)
     layer_units, codes, offsets = borrowed(layer_units), borrowed(codes), borrowed(offsets)
-    n_rows = Yb.shape[0]
     n_layers = layer_units.shape[0] - 1
     n_outputs = layer_units[n_layers]
-    use_weight = codes[USE_WEIGHT] != 0
-    n_acts = offsets[ACT, n_layers]
-    acts = ws[:n_acts]
-    deltas = ws[n_acts : 2 * n_acts]
-    derivs = ws[2 * n_acts : 2 * n_acts + offsets[DERIV, n_layers]]
     out_start = offsets[ACT, n_layers - 1]
-    A_out = acts[out_start : out_start + n_rows * n_outputs].reshape((n_rows, n_outputs))
-    forward_batch_inplace(
-        Xb, xb_transposed, X_data, X_indices, X_indptr, rows, params, layer_units, codes, offsets, acts, derivs,
-        extras, first_row, A_out,
-    )  # fmt: skip
-
-    # delta_L = s (A_L - Y) / S, and grad_b_L, with the loss in the same pass
     delta = deltas[out_start : out_start + n_rows * n_outputs].reshape((n_rows, n_outputs))
     grad_b = grads[offsets[INTERCEPT, n_layers - 1] : offsets[INTERCEPT, n_layers]]
-    loss = loss_and_output_delta(
-        Yb, A_out, swb, use_weight, weight_sum, codes[LOSS], codes[OUTPUT_ACTIVATION], eps,
-        codes[MEAN_OVER_OUTPUTS] != 0, delta, grad_b,
-    )  # fmt: skip
+    if is_canonical(codes[LOSS], codes[OUTPUT_ACTIVATION]):
+        grad_b[:] = 0
+        for i in range(n_rows):
+            for k in range(n_outputs):
+                grad_b[k] += delta[i, k]
+    else:  # delta_L = dE/dA_L * f'(Z_L), and its column sums
+        A_out = acts[out_start : out_start + n_rows * n_outputs].reshape((n_rows, n_outputs))
+        multiply_derivative_inplace(A_out, delta, codes[OUTPUT_ACTIVATION], grad_b)
 
     for l in range(n_layers - 1, -1, -1):
         n_in = layer_units[l]
@@ -164,7 +154,6 @@ def data_loss_and_grad(
                     multiply_kept_derivative_inplace(D, delta_prev, grad_b_prev)
                 else:
                     multiply_any_derivative_inplace(A_prev, delta_prev, code, grad_b_prev)
-    return loss
 
 
 # Slots of the float64 ``progress`` vector of ``train_epoch_inplace``: the
@@ -195,7 +184,7 @@ def training_workspace_size(layer_units, codes, batch_size, is_sparse, n_threads
     return int(n_threads * (gathered + layers_workspace_size(layer_units, codes, part_rows)))
 
 
-@kernel
+@kernel(entry=True)
 def train_epoch_inplace(
     X, X_csr, Y, sample_weight, sample_idx, batch_size, params, grads, part_grads, part_sums,
     optimizer, layer_units, codes, extras, alpha, eps, ws, progress, tid, n_threads, sync,
@@ -256,6 +245,10 @@ def train_epoch_inplace(
     Ybuf = my_ws[part_capacity * x_width : part_capacity * (x_width + n_outputs)]
     swbuf = my_ws[part_capacity * (x_width + n_outputs) : part_capacity * (x_width + n_outputs + 1)]
     layers_ws = my_ws[part_capacity * (x_width + n_outputs + 1) :]
+    n_acts = offsets[ACT, n_layers]
+    acts, deltas = layers_ws[:n_acts], layers_ws[n_acts : 2 * n_acts]
+    derivs = layers_ws[2 * n_acts : 2 * n_acts + offsets[DERIV, n_layers]]
+    out_start = offsets[ACT, n_layers - 1]
     my_grads = grads if n_threads == 1 else part_grads[tid]
     param_lo, param_hi = share(params.shape[0], tid, n_threads)
     while barrier(sync, n_threads):  # workers wait here between calls
@@ -306,9 +299,26 @@ def train_epoch_inplace(
                     Yb[i, k] = Y[r, k]
                 if use_weight:
                     swb[i] = sample_weight[r]
-            batch_loss = data_loss_and_grad(
-                Xb, x_transposed, X_data, X_indices, X_indptr, rows, Yb, swb, params, my_grads,
-                layer_units, codes, offsets, eps, layers_ws, weight_sum, extras, rows_before + start + lo,
+            # The forward pass, the loss and the backward pass of this thread's
+            # rows, called from here rather than from one kernel calling the
+            # three: Numba optimises and emits a kernel's callees again inside
+            # every kernel above it, and this level less took a cold fit's LLVM
+            # time from 6.9 to 5.6 s (IR 45.9k to 40.2k lines, one profile,
+            # benchmarks/cold_start.py --profile).
+            n_part = hi - lo
+            first_part_row = rows_before + start + lo
+            A_out = acts[out_start : out_start + n_part * n_outputs].reshape((n_part, n_outputs))
+            delta_out = deltas[out_start : out_start + n_part * n_outputs].reshape((n_part, n_outputs))
+            forward_batch_inplace(
+                Xb, x_transposed, X_data, X_indices, X_indptr, rows, params, layer_units, codes, offsets, acts,
+                derivs, extras, first_part_row, A_out,
+            )  # fmt: skip
+            batch_loss = loss_and_output_delta(
+                Yb, A_out, swb, use_weight, weight_sum, codes[LOSS], eps, codes[MEAN_OVER_OUTPUTS] != 0, delta_out,
+            )  # fmt: skip
+            backward_batch_inplace(
+                Xb, x_transposed, X_data, X_indices, X_indptr, rows, params, my_grads, layer_units, codes, offsets,
+                acts, deltas, derivs, extras, first_part_row, n_part,
             )  # fmt: skip
             if n_threads > 1:
                 part_sums[tid, LOSS_COLUMN] = batch_loss
@@ -347,7 +357,7 @@ def train_epoch_inplace(
     return 0.0
 
 
-@kernel
+@kernel(entry=True)
 def full_batch_loss_and_grad(
     X, X_csr, Y, sample_weight, params, grads, part_grads, part_sums, layer_units, codes, extras, first_row, alpha,
     eps, ws, tid, n_threads, sync,
@@ -376,15 +386,31 @@ def full_batch_loss_and_grad(
     n_coefs = offsets[COEF, n_layers]
     weight_sum = weight_sum_of(sample_weight, use_weight, n_samples)
     x_transposed = codes[X_TRANSPOSED] != 0
+    n_outputs = layer_units[n_layers]
+    n_acts = offsets[ACT, n_layers]
+    out_start = offsets[ACT, n_layers - 1]
     while barrier(sync, n_threads):  # workers wait here between calls
         lo, hi = share(n_samples, tid, n_threads)
         rows = np.arange(lo, hi) if codes[IS_SPARSE] else np.empty(0, dtype=np.int64)
         block = ws.shape[0] // n_threads
-        loss = data_loss_and_grad(
-            X if x_transposed else X[lo:hi], x_transposed, X_data, X_indices, X_indptr, rows, Y[lo:hi],
-            sample_weight[lo:hi] if use_weight else sample_weight, params,
-            grads if n_threads == 1 else part_grads[tid], layer_units, codes, offsets, eps,
-            ws[tid * block : (tid + 1) * block], weight_sum, extras, first_row + lo,
+        my_ws = ws[tid * block : (tid + 1) * block]
+        acts, deltas = my_ws[:n_acts], my_ws[n_acts : 2 * n_acts]
+        derivs = my_ws[2 * n_acts : 2 * n_acts + offsets[DERIV, n_layers]]
+        Xb = X if x_transposed else X[lo:hi]
+        my_grads = grads if n_threads == 1 else part_grads[tid]
+        A_out = acts[out_start : out_start + (hi - lo) * n_outputs].reshape((hi - lo, n_outputs))
+        delta_out = deltas[out_start : out_start + (hi - lo) * n_outputs].reshape((hi - lo, n_outputs))
+        forward_batch_inplace(
+            Xb, x_transposed, X_data, X_indices, X_indptr, rows, params, layer_units, codes, offsets, acts, derivs,
+            extras, first_row + lo, A_out,
+        )  # fmt: skip
+        loss = loss_and_output_delta(
+            Y[lo:hi], A_out, sample_weight[lo:hi] if use_weight else sample_weight, use_weight, weight_sum,
+            codes[LOSS], eps, codes[MEAN_OVER_OUTPUTS] != 0, delta_out,
+        )  # fmt: skip
+        backward_batch_inplace(
+            Xb, x_transposed, X_data, X_indices, X_indptr, rows, params, my_grads, layer_units, codes, offsets, acts,
+            deltas, derivs, extras, first_row + lo, hi - lo,
         )  # fmt: skip
         param_lo, param_hi = share(params.shape[0], tid, n_threads)
         if n_threads > 1:

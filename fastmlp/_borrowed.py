@@ -2,8 +2,8 @@
 
 Every slice or reshape Numba makes of an array increments and later
 decrements the reference count of the array's owner (an atomic add, in a
-function call LLVM may not inline). In ``data_loss_and_grad`` that is dozens
-of atomics per batch on a few owners: ``params``, the workspace and the
+function call LLVM may not inline). In a batch's forward and backward passes
+that is dozens of atomics per batch on a few owners: ``params``, the workspace and the
 gathered batch. When a batch is split across threads, both threads hit the
 same counters, and the cache line holding each of them bounces between the
 cores. Measured on the 2-core dev machine (W4 shapes, one batch split in

@@ -102,7 +102,7 @@ def drop_error_terms_inplace(A, delta, dropout, layer, first_row):
                 delta[i, k] = 0.0
 
 
-@kernel
+@kernel(entry=True)
 def dropout_mask(dropout, layer, first_row, n_rows, n_units):
     """The mask as a (n_rows, n_units) float array of 0 and 1 (for tests and
     the reference implementation)."""

@@ -22,6 +22,7 @@ from ._activations import (
     add_bias_activate_keeping,
     keeps_derivative,
 )
+from ._borrowed import borrowed
 from ._config import kernel
 from ._dropout import drop_units_inplace
 from ._losses import LOSSES
@@ -78,7 +79,7 @@ def kept_derivative_units(layer_units, codes):
     """Units per row whose ``f'(Z)`` training keeps (0 for networks of
     scikit-learn's activations)."""
     n_layers = len(layer_units) - 1
-    return int(sum(layer_units[l + 1] for l in range(n_layers - 1) if layer_activation(codes, l, n_layers) in KEEPS_DERIVATIVE))
+    return int(sum(layer_units[l + 1] for l in range(n_layers - 1) if layer_activation.py_func(codes, l, n_layers) in KEEPS_DERIVATIVE))
 
 
 def kernel_extras(codes, dropout=None):
@@ -175,6 +176,9 @@ def forward_batch_inplace(
     training ``derivs`` receives the derivatives ``f'(Z)`` layers keep
     (``offsets[DERIV]``); prediction passes it empty.
     """
+    # Slices of these are not reference counted (see _borrowed).
+    Xb, rows, params, acts, derivs = borrowed(Xb), borrowed(rows), borrowed(params), borrowed(acts), borrowed(derivs)
+    layer_units, codes, offsets = borrowed(layer_units), borrowed(codes), borrowed(offsets)
     n_layers = layer_units.shape[0] - 1
     n_rows = out.shape[0]
     for l in range(n_layers):
@@ -209,7 +213,7 @@ def forward_batch_inplace(
                 drop_units_inplace(Z, extras, l, first_row)
 
 
-@kernel
+@kernel(entry=True)
 def predict_inplace(X, X_data, X_indices, X_indptr, params, layer_units, codes, extras, ws, out):
     """Forward pass of every row of X into ``out`` (n_samples, n_outputs).
 

@@ -8,7 +8,7 @@ activation that makes the output error term simply ``delta_L = s (A - Y) / S``
 
 import numpy as np
 
-from ._activations import EXP, IDENTITY, LOGISTIC, SOFTMAX, multiply_derivative_inplace
+from ._activations import EXP, IDENTITY, LOGISTIC, SOFTMAX
 from ._config import kernel
 
 SQUARED_ERROR, LOG_LOSS, BINARY_LOG_LOSS, POISSON = range(4)
@@ -43,23 +43,22 @@ def is_canonical(loss_code, out_code):
 
 
 @kernel
-def loss_and_output_delta(
-    Y, A, sample_weight, use_weight, weight_sum, loss_code, out_code, eps, mean_over_outputs, delta, grad_b
-):
+def loss_and_output_delta(Y, A, sample_weight, use_weight, weight_sum, loss_code, eps, mean_over_outputs, delta):
     """Data term of the loss, and the output error term, in one pass.
 
     Returns ``E = 1/S sum_i s_i sum_k l(y_ik, a_ik)`` (accumulated in float64)
-    and writes ``delta = s (A - Y) / S`` and ``grad_b = sum_rows delta``. Per
-    element ``l`` is ``(y - a)^2 / 2`` (squared error), ``-y log a`` (log
-    loss), ``-y log a - (1 - y) log(1 - a)`` (binary log loss) and
-    ``y log(y / a) - y + a`` (Poisson, scikit-learn's form); probabilities
-    are clipped to ``[eps, 1 - eps]`` before logs. With ``mean_over_outputs``
-    squared error is also divided by n_out, as scikit-learn reports it (its
-    gradient is not). For the non-canonical pairs (squared error behind a
-    logistic, tanh, relu or exp output) delta is also multiplied by ``f'(A)``.
+    and writes ``delta = s (A - Y) / S``: ``dE/dZ`` of the output layer for a
+    canonical pair (``is_canonical``), ``dE/dA`` for the others (squared error
+    behind a logistic, tanh, relu or exp output), which the backward pass
+    multiplies by ``f'(Z)``. Per element ``l`` is ``(y - a)^2 / 2`` (squared
+    error), ``-y log a`` (log loss), ``-y log a - (1 - y) log(1 - a)`` (binary
+    log loss) and ``y log(y / a) - y + a`` (Poisson, scikit-learn's form);
+    probabilities are clipped to ``[eps, 1 - eps]`` before logs. With
+    ``mean_over_outputs`` squared error is also divided by n_out, as
+    scikit-learn reports it (its gradient is not).
 
     Y, A, delta: (n_samples, n_out); sample_weight: (n_samples,), read only
-    when ``use_weight``; weight_sum is S; grad_b: (n_out,).
+    when ``use_weight``; weight_sum is S.
     """
     n_samples, n_out = A.shape
     inv_weight_sum = 1.0 / weight_sum
@@ -86,11 +85,4 @@ def loss_and_output_delta(
         total += s * row
     if mean_over_outputs and loss_code == SQUARED_ERROR:
         total /= n_out
-    if is_canonical(loss_code, out_code):
-        grad_b[:] = 0
-        for i in range(n_samples):
-            for k in range(n_out):
-                grad_b[k] += delta[i, k]
-    else:
-        multiply_derivative_inplace(A, delta, out_code, grad_b)
     return total * inv_weight_sum

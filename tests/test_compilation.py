@@ -91,3 +91,48 @@ def test_kernel_falls_back_to_no_cache_with_a_warning(monkeypatch):
     with pytest.warns(RuntimeWarning, match="writable directory for Numba's on-disk cache"):
         compiled = _config.kernel(double)
     assert compiled(21) == 42
+
+
+def test_kernels_python_never_calls_compile_without_python_wrappers():
+    """Kernels only other kernels call have no CPython or C wrapper
+    (``_config.InternalKernel``); Python can still call them, through a small
+    jitted entry compiled on first use."""
+    from fastmlp._team import share
+
+    assert isinstance(share, _config.InternalKernel)
+    assert not isinstance(_backprop.train_epoch_inplace, _config.InternalKernel)
+    for name, overload in share.overloads.items():
+        assert overload.fndesc.llvm_cpython_wrapper_name not in overload.library.get_llvm_str()
+    assert share(10, 1, 3) == (4, 8)
+
+
+def test_fits_and_predictions_call_no_internal_kernel_from_python(monkeypatch):
+    """Python calls only the entry kernels: a call of an internal one would
+    compile its jitted entry in every new process (a cold-start cost)."""
+    from fastmlp import dropout_masks, forward_pass
+
+    called = []
+    real_call = _config.InternalKernel.__call__
+
+    def recording_call(self, *args):
+        called.append(self.py_func.__name__)
+        return real_call(self, *args)
+
+    monkeypatch.setattr(_config.InternalKernel, "__call__", recording_call)
+    X, y = make_classification(n_samples=60, n_features=6, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for params in (
+            dict(),
+            dict(solver="lbfgs", activation="tanh"),
+            dict(solver="sgd", activation=["gelu", "relu"], hidden_layer_sizes=(4, 3), dropout=0.2),
+            dict(early_stopping=True, max_grad_norm=1.0, class_weight={0: 2.0, 1: 1.0}),
+        ):
+            model = MLPClassifier(max_iter=3, random_state=0, **params).fit(sp.csr_matrix(X), y)
+            model.predict_proba(X)
+            if model.solver != "lbfgs" and not model.early_stopping:
+                model.partial_fit(X, y)
+        MLPRegressor(max_iter=3, random_state=0, activation="mish").fit(X, y).predict(np.asfortranarray(X))
+        forward_pass(X, model.coefs_, model.intercepts_, hidden_activation="relu", output_activation="logistic")
+        dropout_masks(5, (4, 3), 0.5)
+    assert called == []
