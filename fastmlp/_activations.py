@@ -10,6 +10,9 @@ specialisation serves every activation. Adding an activation means: a code in
 :func:`add_bias_activate_keeping` (and its code in ``KEEPS_DERIVATIVE``); the
 tests are parametrised over the registries, against ``tests/reference.py``.
 
+Kernels only other kernels call compile without Python wrappers
+(``_config.InternalKernel``); Python calls them through a jitted entry.
+
 Every loop is over one activation, branch-free, and calls only the
 vectorisable functions of ``_elementary``, so that LLVM vectorises it.
 """

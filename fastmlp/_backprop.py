@@ -303,8 +303,8 @@ def train_epoch_inplace(
             # rows, called from here rather than from one kernel calling the
             # three: Numba optimises and emits a kernel's callees again inside
             # every kernel above it, and this level less took a cold fit's LLVM
-            # time from 6.9 to 5.6 s (IR 45.9k to 40.2k lines, one profile,
-            # benchmarks/cold_start.py --profile).
+            # time from 6.9 to 5.6 s (IR 45.9k to 40.2k lines; one profile each,
+            # LLVM counted as benchmarks/cold_start.py --profile counts it).
             n_part = hi - lo
             first_part_row = rows_before + start + lo
             A_out = acts[out_start : out_start + n_part * n_outputs].reshape((n_part, n_outputs))

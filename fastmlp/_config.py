@@ -56,6 +56,12 @@ NUMBA_OPTIONS = {
 # costs about 9 s per dtype, a load from the on-disk cache 0.2-0.3 s, so caching
 # is on by default.
 # FASTMLP_DISABLE_CACHE=1 turns it off (useful while editing kernels).
+# Numba keys a cached kernel on its file's time stamp and its bytecode, not on
+# its options nor on the kernels it calls from other files: after changing
+# either without touching the kernel's file, or when switching a working tree
+# between commits that compile a kernel differently, clear the cache
+# (``fastmlp/__pycache__``). A kernel cached as an InternalKernel and loaded
+# by a version that calls it from Python would crash.
 CACHE_ENABLED = os.environ.get("FASTMLP_DISABLE_CACHE", "0") in ("", "0")
 
 _warned_no_cache = False
@@ -75,7 +81,7 @@ class InternalKernel(CPUDispatcher):
     hold it).
     """
 
-    def __call__(self, *args):
+    def __call__(self, *args, **kwargs):
         entry = self.__dict__.get("_python_entry")
         if entry is None:
             # named parameters, not *args: Numba cannot inline (``inline=True``)
@@ -84,7 +90,7 @@ class InternalKernel(CPUDispatcher):
             namespace = {"kernel": self}
             exec(f"def python_entry({names}):\n    return kernel({names})", namespace)
             entry = self._python_entry = numba.njit(nogil=True)(namespace["python_entry"])
-        return entry(*args)
+        return entry(*args, **kwargs)
 
 
 def kernel(func=None, *, math="fast", inline=False, entry=False):

@@ -6,6 +6,9 @@ element here, 5-10x slower than numpy's SIMD ufuncs, and made tanh networks
 slower than scikit-learn; a loop calling one does not vectorise at all. These
 are branch-free (both sides computed, one selected) and accurate to a few ulp
 in float64, checked against numpy over their whole range by the tests.
+
+Kernels only other kernels call compile without Python wrappers
+(``_config.InternalKernel``); Python calls them through a jitted entry.
 """
 
 import numpy as np

@@ -58,7 +58,9 @@ def loss_and_output_delta(Y, A, sample_weight, use_weight, weight_sum, loss_code
     scikit-learn reports it (its gradient is not).
 
     Y, A, delta: (n_samples, n_out); sample_weight: (n_samples,), read only
-    when ``use_weight``; weight_sum is S.
+    when ``use_weight``; weight_sum is S of the whole batch these rows belong
+    to (they may be one thread's share of it), so that the losses and
+    gradients of the shares add up to the batch's.
     """
     n_samples, n_out = A.shape
     inv_weight_sum = 1.0 / weight_sum

@@ -5,6 +5,8 @@ Each batch is split into row blocks, one per thread; every thread runs the
 forward and backward pass of its rows into its own gradient buffer, waits at
 a barrier, then sums the buffers over its share of the parameters and applies
 the optimizer to that share; a second barrier, and the next batch starts.
+The barrier and the helpers below are kernels only other kernels call
+(``_config.InternalKernel``: no Python wrappers).
 
 Why not Numba's ``prange``: measured on the 2-core dev machine, one parallel
 region per batch cost 15-35 us to launch and join (W4's batches, 70 us of

@@ -100,10 +100,11 @@ def test_kernels_python_never_calls_compile_without_python_wrappers():
     from fastmlp._team import share
 
     assert isinstance(share, _config.InternalKernel)
-    assert not isinstance(_backprop.train_epoch_inplace, _config.InternalKernel)
-    for name, overload in share.overloads.items():
-        assert overload.fndesc.llvm_cpython_wrapper_name not in overload.library.get_llvm_str()
+    assert share.targetoptions["no_cpython_wrapper"] and share.targetoptions["no_cfunc_wrapper"]
+    entry = _backprop.train_epoch_inplace
+    assert not isinstance(entry, _config.InternalKernel) and not entry.targetoptions.get("no_cpython_wrapper")
     assert share(10, 1, 3) == (4, 8)
+    assert share(n=10, tid=2, n_threads=3) == (8, 10)
 
 
 def test_fits_and_predictions_call_no_internal_kernel_from_python(monkeypatch):
