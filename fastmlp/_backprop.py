@@ -257,11 +257,6 @@ def train_epoch_inplace(
         rows_before = np.int64(progress[ROWS_BEFORE])
         first_step = opt_hyper[STEP]
         penalty = sum_of_squared_weights(params, n_coefs) if first_row == 0 else progress[PENALTY]
-        # Every thread has read the call's progress before any returns: a call
-        # whose batches are all skipped passes no other barrier, and the
-        # caller writes the next call's rows as soon as thread 0 returns.
-        if not barrier(sync, n_threads):
-            return 0.0
         accumulated_loss = 0.0
         n_batches = 0
         for start in range(first_row, stop_row, batch_size):
@@ -350,6 +345,13 @@ def train_epoch_inplace(
                     return 0.0
                 squares = team_total(part_sums, WEIGHT_SQUARES_COLUMN)
             penalty = squares
+        # Every thread has read the call's progress before any returns (the
+        # caller writes the next call's rows as soon as thread 0 returns): a
+        # batch's barriers see to it, and a call whose batches were all
+        # skipped meets here. (A barrier after reading, in every call, cost
+        # W2 a third barrier per batch: it runs two batches per call.)
+        if n_batches == 0 and not barrier(sync, n_threads):
+            return 0.0
         if tid == 0:
             record_steps(opt_hyper, np.int64(n_batches))
             progress[PENALTY] = penalty
@@ -421,8 +423,11 @@ def full_batch_loss_and_grad(
             sum_parts_inplace(part_grads, grads, param_lo, param_hi)
         loss += 0.5 * alpha * sum_of_squared_weights(params, n_coefs) / weight_sum
         l2 = alpha / weight_sum
-        for j in range(param_lo, min(param_hi, n_coefs)):
-            grads[j] += l2 * params[j]
+        # sliced first: loops indexed from 0 vectorise (see sum_parts_inplace)
+        weight_grads = grads[param_lo : max(param_lo, min(param_hi, n_coefs))]
+        weights = params[param_lo : param_lo + weight_grads.shape[0]]
+        for j in range(weight_grads.shape[0]):
+            weight_grads[j] += l2 * weights[j]
         if not barrier(sync, n_threads):  # every share of grads is written
             return 0.0
         if tid == 0:

@@ -42,7 +42,12 @@ def is_canonical(loss_code, out_code):
     )
 
 
-@kernel
+# ``math="ordered"``: the loss's sums kept in order, which keeps LLVM from
+# vectorising the loop, so that a log is taken only where ``y != 0`` (one per
+# row of a one-hot Y) instead of in every lane of a masked vector of logs.
+# W6's shapes (16 rows, 10 classes): 0.97 -> 0.28 us per batch, 1160371's
+# version 0.48 us (medians of 7, one process).
+@kernel(math="ordered")
 def loss_and_output_delta(Y, A, sample_weight, use_weight, weight_sum, loss_code, eps, mean_over_outputs, delta):
     """Data term of the loss, and the output error term, in one pass.
 

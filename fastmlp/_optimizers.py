@@ -99,8 +99,7 @@ def clip_scale(squares, max_norm):
 @kernel(math="ieee")
 def scale_range_inplace(values, lo, hi, factor):
     """``values[lo:hi] *= factor``."""
-    for j in range(lo, hi):
-        values[j] = factor * values[j]
+    _scale_inplace(values[lo:hi], factor)
 
 
 @kernel

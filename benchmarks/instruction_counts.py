@@ -1,0 +1,141 @@
+"""Instructions a fit executes, counted by valgrind: a measure that sees a 3% slip.
+
+    python benchmarks/instruction_counts.py --old 1160371 --new . --workloads W1,W2,W6
+
+On the shared 2-core machine single fits spread +-30% and paired in-process
+rounds still move by a few percent from one run to the next; the number of
+instructions a fit executes does not depend on what else the machine does.
+Each checkout (a directory or a git commit, see ``checkouts.py``) fits each
+workload in a child process under ``valgrind --tool=callgrind``, on one thread
+(``NUMBA_NUM_THREADS=1``, one BLAS thread: valgrind runs threads one at a time,
+and a team's spin barriers would count their waiting). The child fits once
+uninstrumented (loading or compiling the kernels), then turns callgrind's
+instrumentation on for a second, identical fit only, through its client
+requests (a small C helper compiled here with the machine's C compiler), so
+that imports and compilation are not counted. Counted fits are shorter than
+the timed workloads (valgrind runs them 50-100x slower): the same shapes and
+batches, fewer epochs or rows, see ``COUNTED``.
+
+Prints the instructions of each fit, new/old, and where the callgrind profiles
+are (``callgrind_annotate`` lists their functions; Numba's JIT code shows as
+addresses without names). Needs valgrind (Debian's ``valgrind``) and a C
+compiler. The first run of a checkout compiles its kernels under valgrind
+(valgrind reports a CPU of its own, so Numba's cache of native runs does not
+serve it): a few minutes, once; the cache is kept per checkout under
+``$TMPDIR/fastmlp-instruction-counts``.
+
+It counts instructions, not time: a change that trades instructions for
+memory traffic or for threads (a team of two) is timed with ab_inprocess.py.
+"""
+
+import argparse
+import ctypes
+import json
+import os
+import pathlib
+import re
+import subprocess
+import sys
+import tempfile
+import warnings
+
+HERE = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from checkouts import checkout_path, run_child  # noqa: E402
+
+# workload -> (max_iter, rows of its data used): the counted fit. Batches keep
+# the workload's size; fewer of them (valgrind's slowness).
+COUNTED = {
+    "W1": (10, None),
+    "W2": (1, 12800),
+    "W3": (1, 2560),
+    "W4": (1, 10000),
+    "W5": (20, None),
+    "W6": (5, None),
+}
+
+WORK = pathlib.Path(tempfile.gettempdir()) / "fastmlp-instruction-counts"
+
+CLIENT_REQUESTS = r"""
+#include <valgrind/callgrind.h>
+void instrumentation_on(void) { CALLGRIND_START_INSTRUMENTATION; }
+void instrumentation_off(void) { CALLGRIND_STOP_INSTRUMENTATION; }
+"""
+
+
+def client_requests_library():
+    """Path of the C helper that turns callgrind's instrumentation on and off."""
+    WORK.mkdir(parents=True, exist_ok=True)
+    library = WORK / "callgrind_requests.so"
+    if not library.exists():
+        source = WORK / "callgrind_requests.c"
+        source.write_text(CLIENT_REQUESTS)
+        subprocess.run([os.environ.get("CC", "cc"), "-O1", "-shared", "-fPIC", "-o", str(library), str(source)], check=True)
+    return library
+
+
+def child(workload, library):
+    sys.path.insert(0, str(HERE / "benchmarks"))
+    from workloads import make_estimator, workload_data
+
+    import fastmlp
+
+    requests = ctypes.CDLL(library)
+    max_iter, rows = COUNTED[workload]
+    X, y = workload_data(workload)
+    X, y = X[:rows], y[:rows]
+    warnings.simplefilter("ignore")
+    make_estimator(fastmlp, workload).set_params(max_iter=max_iter).fit(X, y)
+    estimator = make_estimator(fastmlp, workload).set_params(max_iter=max_iter)
+    requests.instrumentation_on()
+    estimator.fit(X, y)
+    requests.instrumentation_off()
+    print(json.dumps({"fastmlp": fastmlp.__file__, "n_iter": estimator.n_iter_}))
+
+
+def count(checkout, workload, library):
+    """Instructions of the counted fit of ``workload`` by ``checkout``, and the profile's path."""
+    path = checkout_path(checkout)
+    name = path.name if path.parent.name == "fastmlp-checkouts" else re.sub(r"\W", "_", str(path))
+    cache = WORK / "numba-cache" / name
+    profile = WORK / f"callgrind.{name}.{workload}.out"
+    env = dict(
+        os.environ, NUMBA_CACHE_DIR=str(cache), NUMBA_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
+        OMP_NUM_THREADS="1", PYTHONHASHSEED="0",
+    )  # fmt: skip
+    valgrind = [
+        os.environ.get("VALGRIND", "valgrind"), "--tool=callgrind", "--smc-check=all", "--instr-atstart=no",
+        f"--callgrind-out-file={profile}",
+    ]  # fmt: skip
+    result = run_child(__file__, ["--child", workload, "--library", str(library)], path, env=env, prefix=valgrind)
+    collected = re.search(r"Collected : (\d+)", result["stderr"])
+    if collected is None:
+        raise SystemExit(f"valgrind printed no instruction count:\n{result['stderr'][-2000:]}")
+    return int(collected.group(1)), profile
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--old", help="the checkout or commit to compare against")
+    parser.add_argument("--new", default=str(HERE.parent), help="the checkout to measure (default: this one)")
+    parser.add_argument("--workloads", default="W1,W2,W6", help=f"comma-separated, of {', '.join(COUNTED)}")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--library", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.library)
+        return
+    library = client_requests_library()
+    checkouts = {"new": args.new} if args.old is None else {"old": args.old, "new": args.new}
+    for workload in args.workloads.split(","):
+        counts = {}
+        for name, checkout in checkouts.items():
+            counts[name], profile = count(checkout, workload, library)
+            print(f"{workload} {name}: {counts[name]:,} instructions ({profile})", flush=True)
+        if "old" in counts:
+            print(f"{workload}: new/old {counts['new'] / counts['old']:.4f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
