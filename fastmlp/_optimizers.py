@@ -26,15 +26,19 @@ N_HYPER = 12
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
-@kernel(math="ieee")
+@kernel(math="ieee_sums")
 def _sgd_range_inplace(params, grads, m, l2, lr, mu, nesterov):
     """SGD on every entry of these (equal-length) arrays with gradient
-    ``grads + l2 * params``."""
+    ``grads + l2 * params``; returns ``sum params^2`` of the updated entries."""
+    squares = 0.0
     for j in range(params.shape[0]):
         g = grads[j] + l2 * params[j]
         velocity = mu * m[j] - lr * g
         m[j] = velocity
-        params[j] = params[j] + (mu * velocity - lr * g if nesterov else velocity)
+        updated = params[j] + (mu * velocity - lr * g if nesterov else velocity)
+        params[j] = updated
+        squares += updated * updated
+    return squares
 
 
 @kernel(math="ieee")
@@ -44,19 +48,10 @@ def _scale_inplace(values, factor):
         values[j] = factor * values[j]
 
 
-@kernel
-def _sum_of_squares(values):
-    """``sum values^2``, vectorised (a reduction: reassociated)."""
-    total = 0.0
-    for j in range(values.shape[0]):
-        total += values[j] * values[j]
-    return total
-
-
-@kernel(math="ieee")
+@kernel(math="ieee_sums")
 def _adam_range_inplace(params, grads, m, v, l2, lr_t, beta_1, beta_2, eps, g_max):
     """Adam on every entry of these (equal-length) arrays with gradient
-    ``grads + l2 * params``.
+    ``grads + l2 * params``; returns ``sum params^2`` of the updated entries.
 
     In float32, a gradient entry that overflowed to +-inf counts as
     +-``g_max`` (float32's largest value): scikit-learn computes a float32
@@ -66,6 +61,7 @@ def _adam_range_inplace(params, grads, m, v, l2, lr_t, beta_1, beta_2, eps, g_ma
     ``inf / sqrt(inf)`` would be NaN. In float64 ``g_max`` is inf: an infinite
     gradient gives NaN and scikit-learn's "non-finite parameter weights" error,
     as in scikit-learn. NaN stays NaN."""
+    squares = 0.0
     for j in range(params.shape[0]):
         g = grads[j] + l2 * params[j]
         g = g_max if g > g_max else (-g_max if g < -g_max else g)
@@ -73,7 +69,10 @@ def _adam_range_inplace(params, grads, m, v, l2, lr_t, beta_1, beta_2, eps, g_ma
         v_j = beta_2 * v[j] + (1 - beta_2) * (g * g)
         m[j] = m_j
         v[j] = v_j
-        params[j] = params[j] - lr_t * m_j / (np.sqrt(v_j) + eps)
+        updated = params[j] - lr_t * m_j / (np.sqrt(v_j) + eps)
+        params[j] = updated
+        squares += updated * updated
+    return squares
 
 
 @kernel(math="ieee")
@@ -130,10 +129,11 @@ def optimizer_step_inplace(params, grads, m, v, hyper, n_coefs, l2, lo, hi, t):
     epoch records the steps taken with :func:`record_steps`), so threads can
     step disjoint ranges at once. Returns ``sum W^2`` of the updated weights in
     the range: the next batch's L2 penalty, summed over the ranges. The L2
-    term is fused into the update loop; the penalty is a second, read-only
-    pass: the update compiles with IEEE arithmetic (``math="ieee"``), under
-    which a reduction in its loop kept LLVM from vectorising it (W1 16%
-    slower), while the separate sum is reassociated and vectorised. The ranges are sliced
+    term and the penalty are fused into the update loop, which compiles with
+    IEEE arithmetic and reassociated sums (``math="ieee_sums"``: with
+    ``math="ieee"`` the reduction kept LLVM from vectorising the loop, W1 16%
+    slower, and a second pass over the weights for the penalty cost W3 2%,
+    see ``_config``). The ranges are sliced
     before the loops so that their indices are known non-negative: with
     ``range(lo, hi)`` indexing, Numba's negative-index check kept LLVM from
     vectorising, and the bias range ran at 3.5 instead of 1.7 ns per entry.
@@ -143,9 +143,8 @@ def optimizer_step_inplace(params, grads, m, v, hyper, n_coefs, l2, lo, hi, t):
         lr = hyper[LEARNING_RATE]
         mu = hyper[MOMENTUM]
         nesterov = hyper[NESTEROV] != 0
-        _sgd_range_inplace(params[lo:mid], grads[lo:mid], m[lo:mid], l2, lr, mu, nesterov)
         _sgd_range_inplace(params[mid:hi], grads[mid:hi], m[mid:hi], 0.0, lr, mu, nesterov)
-        return _sum_of_squares(params[lo:mid])
+        return _sgd_range_inplace(params[lo:mid], grads[lo:mid], m[lo:mid], l2, lr, mu, nesterov)
     lr_t = adam_learning_rate(hyper, t)
     beta_1 = hyper[BETA_1]
     beta_2 = hyper[BETA_2]
@@ -155,9 +154,10 @@ def optimizer_step_inplace(params, grads, m, v, hyper, n_coefs, l2, lo, hi, t):
     g_max = np.inf if params.itemsize == 8 else FLOAT32_MAX
     if int(hyper[CODE]) == ADAMW:  # a pass of its own: Adam's loop stays as it was
         _scale_inplace(params[lo:mid], 1.0 - hyper[SCHEDULED_LR] * hyper[WEIGHT_DECAY])
-    _adam_range_inplace(params[lo:mid], grads[lo:mid], m[lo:mid], v[lo:mid], l2, lr_t, beta_1, beta_2, eps, g_max)
     _adam_range_inplace(params[mid:hi], grads[mid:hi], m[mid:hi], v[mid:hi], 0.0, lr_t, beta_1, beta_2, eps, g_max)
-    return _sum_of_squares(params[lo:mid])
+    return _adam_range_inplace(
+        params[lo:mid], grads[lo:mid], m[lo:mid], v[lo:mid], l2, lr_t, beta_1, beta_2, eps, g_max
+    )
 
 
 @kernel
