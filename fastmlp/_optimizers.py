@@ -23,14 +23,18 @@ SGD, ADAM, ADAMW = 0, 1, 2
  SCHEDULED_LR, MAX_GRAD_NORM) = range(12)  # fmt: skip
 N_HYPER = 12
 
+# Entries per block of the SGD step's sum of squares: each block sums in the
+# parameters' dtype (float32 sums vectorise twice as wide), the blocks in
+# float64: on W3's 670k float32 weights the penalty was within 8e-9 (relative)
+# of a float64 sum, where one vectorised float32 sum was off by 1.4e-6.
+SQUARES_BLOCK = 4096
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
-@kernel(math="ieee_sums")
-def _sgd_range_inplace(params, grads, m, l2, lr, mu, nesterov):
-    """SGD on every entry of these (equal-length) arrays with gradient
-    ``grads + l2 * params``; returns ``sum params^2`` of the updated entries."""
-    squares = 0.0
+@kernel(math="ieee_sums", inline=True)
+def _sgd_block_inplace(params, grads, m, l2, lr, mu, nesterov):
+    """The SGD update of these entries; ``sum params^2`` of them, in their dtype."""
+    squares = params.dtype.type(0.0)
     for j in range(params.shape[0]):
         g = grads[j] + l2 * params[j]
         velocity = mu * m[j] - lr * g
@@ -38,6 +42,27 @@ def _sgd_range_inplace(params, grads, m, l2, lr, mu, nesterov):
         updated = params[j] + (mu * velocity - lr * g if nesterov else velocity)
         params[j] = updated
         squares += updated * updated
+    return squares
+
+
+@kernel(math="ieee_sums")
+def _sgd_range_inplace(params, grads, m, l2, lr, mu, nesterov):
+    """SGD on every entry of these (equal-length) arrays with gradient
+    ``grads + l2 * params``; returns ``sum params^2`` of the updated entries.
+
+    The update runs in the parameters' dtype, as scikit-learn's does (its
+    float32 arrays times Python floats stay float32): in float32, W3f32's step
+    (670k weights) took 434 -> 169 us per batch against float64 arithmetic
+    with a float64 sum (fits 0.927x of 1160371's time against 1.012x, 11
+    paired rounds). Adam keeps float64 arithmetic: its float32 ``g^2`` would
+    overflow where scikit-learn's float64 one does not (see
+    ``_adam_range_inplace``)."""
+    real = params.dtype.type
+    l2, lr, mu = real(l2), real(lr), real(mu)
+    squares = 0.0
+    for start in range(0, params.shape[0], SQUARES_BLOCK):
+        stop = start + SQUARES_BLOCK
+        squares += _sgd_block_inplace(params[start:stop], grads[start:stop], m[start:stop], l2, lr, mu, nesterov)
     return squares
 
 

@@ -26,7 +26,7 @@ from fastmlp._activations import (
 )
 from fastmlp._layout import ParameterLayout
 from fastmlp._losses import LOSSES, loss_and_output_delta
-from fastmlp._optimizers import AdamState, SGDState, optimizer_step_inplace, record_steps
+from fastmlp._optimizers import SQUARES_BLOCK, AdamState, SGDState, optimizer_step_inplace, record_steps
 
 from . import reference
 
@@ -164,14 +164,14 @@ def test_loss_matches_sklearn(name, use_weight):
     np.testing.assert_allclose(delta, s_col * (A - Y) / S, rtol=1e-14)
 
 
-def _run_steps(layout, params, theirs, state, sk_opt, n_steps, l2=0.3):
+def _run_steps(layout, params, theirs, state, sk_opt, n_steps, l2=0.3, rtol=1e-13, atol=0.0):
     """Steps of our fused kernel (which adds ``l2 * W`` itself) next to
-    scikit-learn's optimizer given the full gradient."""
+    scikit-learn's optimizer given the full gradient, in the params' dtype."""
     n_coefs = int(layout.coef_offsets[-1])
     for step in range(n_steps):
-        grads = np.random.RandomState(step).normal(size=layout.size)
+        grads = np.random.RandomState(step).normal(size=layout.size).astype(params.dtype)
         full = grads.copy()
-        full[:n_coefs] += l2 * params[:n_coefs]
+        full[:n_coefs] += params.dtype.type(l2) * params[:n_coefs]
         # in two ranges, as two threads of a team step their shares
         cut = [n_coefs // 2, n_coefs, layout.size - 1][step % 3]
         squares = sum(
@@ -180,9 +180,9 @@ def _run_steps(layout, params, theirs, state, sk_opt, n_steps, l2=0.3):
         )
         record_steps(state.hyper, 1)
         sk_opt.update_params(theirs, sum(layout.views(full), []))
-        assert squares == pytest.approx(np.sum(params[:n_coefs] ** 2), rel=1e-13)
+        assert squares == pytest.approx(np.sum(params[:n_coefs].astype(np.float64) ** 2), rel=max(rtol, 1e-13))
         assert state.learning_rate == pytest.approx(sk_opt.learning_rate, rel=1e-15)
-    np.testing.assert_allclose(params, np.concatenate([a.ravel() for a in theirs]), rtol=1e-13)
+    np.testing.assert_allclose(params, np.concatenate([a.ravel() for a in theirs]), rtol=rtol, atol=atol)
 
 
 @pytest.mark.parametrize("nesterov", [False, True])
@@ -193,6 +193,21 @@ def test_sgd_step_matches_sklearn(nesterov):
     sk_opt = SGDOptimizer(theirs, learning_rate_init=0.1, momentum=0.8, nesterov=nesterov)
     state = SGDState(layout.size, np.float64, 0.1, "constant", 0.8, nesterov, 0.5)
     _run_steps(layout, params, theirs, state, sk_opt, n_steps=3)
+
+
+@pytest.mark.parametrize("nesterov", [False, True])
+def test_float32_sgd_step_matches_sklearn(nesterov):
+    """In float32 the step computes in float32, as scikit-learn's does; its
+    sum of squares runs in blocks (of ``SQUARES_BLOCK``: 5150 weights make two,
+    and the cuts split them) yet stays as accurate as a float64 sum."""
+    layout = ParameterLayout([100, 50, 3])
+    assert SQUARES_BLOCK < layout.coef_offsets[-1] < 2 * SQUARES_BLOCK
+    params = layout.initialize("relu", np.random.RandomState(0), np.float32)
+    theirs = [a.copy() for a in sum(layout.views(params), [])]
+    sk_opt = SGDOptimizer(theirs, learning_rate_init=0.1, momentum=0.8, nesterov=nesterov)
+    state = SGDState(layout.size, np.float32, 0.1, "constant", 0.8, nesterov, 0.5)
+    # within 2 float32 ulps of the largest weight (ours fuses multiply-adds)
+    _run_steps(layout, params, theirs, state, sk_opt, n_steps=3, l2=0.01, rtol=1e-6, atol=2.4e-7)
 
 
 def test_adam_step_matches_sklearn():
