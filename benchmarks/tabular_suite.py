@@ -114,8 +114,19 @@ def make_model(model, task, seed):
             from pytabkit import RealMLP_TD_Classifier, RealMLP_TD_Regressor
         except ImportError:
             return None
+        from sklearn.compose import make_column_selector, make_column_transformer
+        from sklearn.impute import SimpleImputer
+        from sklearn.pipeline import make_pipeline
+
         cls = RealMLP_TD_Classifier if classification else RealMLP_TD_Regressor
-        return cls(random_state=seed, device="cpu")
+        # pytabkit refuses missing numeric values ("currently not allowed"):
+        # imputed by the median, with an indicator, as TabularMLP* does itself
+        impute = make_column_transformer(
+            (SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True),
+             make_column_selector(dtype_include="number")),
+            remainder="passthrough", verbose_feature_names_out=False,
+        ).set_output(transform="pandas")  # fmt: skip
+        return make_pipeline(impute, cls(random_state=seed, device="cpu"))
     raise KeyError(model)
 
 

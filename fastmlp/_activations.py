@@ -321,3 +321,103 @@ def multiply_kept_derivative_inplace(D, delta, column_sums):
         for k in range(n_out):
             delta[i, k] *= D[i, k]
             column_sums[k] += delta[i, k]
+
+
+@kernel(math="ordered", inline=True)
+def selu_and_derivative(z):
+    """``(selu(z), selu'(z))``, one ``e^z - 1`` for both."""
+    m = expm1_approx(min(z, 0.0))
+    return SELU_SCALE * (z if z > 0 else SELU_ALPHA * m), SELU_SCALE * (1.0 if z > 0 else SELU_ALPHA * (m + 1.0))
+
+
+@kernel(math="ordered", inline=True)
+def elu_and_derivative(z):
+    m = expm1_approx(min(z, 0.0))
+    return (z if z > 0 else m), (1.0 if z > 0 else m + 1.0)
+
+
+@kernel(math="ordered", inline=True)
+def parametric(z, f, d, alpha):
+    """The parametric activation ``a = z + alpha (f - z)``, ``a' = 1 + alpha (d - 1)``,
+    given ``f = f(z)`` and ``d = f'(z)``: ``(a, a', f - z)``."""
+    return z + alpha * (f - z), 1.0 + alpha * (d - 1.0), f - z
+
+
+@kernel(math="ordered")
+def add_bias_activate_parametric(Z, b, code, alpha, D, G):
+    """The training forward step of a parametric activation (RealMLP's):
+    ``Z <- Z + b``, then ``Z <- Z + alpha (f(Z) - Z)`` with one ``alpha`` per
+    unit (n_out,); ``D <- 1 + alpha (f'(Z) - 1)``, the derivative, and ``G <-
+    f(Z) - Z``, the gradient of ``A`` with respect to ``alpha``, for the
+    backward pass (:func:`multiply_parametric_derivative_inplace`). ``alpha =
+    1`` is ``f``, ``alpha = 0`` the identity. One loop per activation."""
+    n_samples, n_out = Z.shape
+    for i in range(n_samples):
+        if code == SELU:
+            for k in range(n_out):
+                z = Z[i, k] + b[k]
+                f, d = selu_and_derivative(z)
+                Z[i, k], D[i, k], G[i, k] = parametric(z, f, d, alpha[k])
+        elif code == MISH:
+            for k in range(n_out):
+                z = Z[i, k] + b[k]
+                f, d = mish_and_derivative(z)
+                Z[i, k], D[i, k], G[i, k] = parametric(z, f, d, alpha[k])
+        elif code == RELU:
+            for k in range(n_out):
+                z = Z[i, k] + b[k]
+                Z[i, k], D[i, k], G[i, k] = parametric(z, z if z > 0 else 0.0, 1.0 if z > 0 else 0.0, alpha[k])
+        elif code == LEAKY_RELU:
+            for k in range(n_out):
+                z = Z[i, k] + b[k]
+                slope = 1.0 if z > 0 else LEAKY_RELU_SLOPE
+                Z[i, k], D[i, k], G[i, k] = parametric(z, slope * z, slope, alpha[k])
+        elif code == ELU:
+            for k in range(n_out):
+                z = Z[i, k] + b[k]
+                f, d = elu_and_derivative(z)
+                Z[i, k], D[i, k], G[i, k] = parametric(z, f, d, alpha[k])
+        elif code == GELU:
+            for k in range(n_out):
+                z = Z[i, k] + b[k]
+                f, d = gelu_and_derivative(z)
+                Z[i, k], D[i, k], G[i, k] = parametric(z, f, d, alpha[k])
+        elif code == SILU:
+            for k in range(n_out):
+                z = Z[i, k] + b[k]
+                f, d = silu_and_derivative(z)
+                Z[i, k], D[i, k], G[i, k] = parametric(z, f, d, alpha[k])
+        elif code == SOFTPLUS:
+            for k in range(n_out):
+                z = Z[i, k] + b[k]
+                f, d = softplus_and_derivative(z)
+                Z[i, k], D[i, k], G[i, k] = parametric(z, f, d, alpha[k])
+        elif code == TANH:
+            for k in range(n_out):
+                z = Z[i, k] + b[k]
+                t = tanh_approx(z)
+                Z[i, k], D[i, k], G[i, k] = parametric(z, t, 1.0 - t * t, alpha[k])
+        elif code == LOGISTIC:
+            for k in range(n_out):
+                z = Z[i, k] + b[k]
+                s = sigmoid(z)
+                Z[i, k], D[i, k], G[i, k] = parametric(z, s, s * (1.0 - s), alpha[k])
+        else:  # identity: alpha changes nothing
+            for k in range(n_out):
+                z = Z[i, k] + b[k]
+                Z[i, k], D[i, k], G[i, k] = z, 1.0, 0.0
+
+
+@kernel
+def multiply_parametric_derivative_inplace(D, G, delta, column_sums, alpha_grads):
+    """Backward of :func:`add_bias_activate_parametric`: ``alpha_grads = sum_rows
+    delta G`` (dE/dalpha, with ``delta`` dE/dA on entry), then ``delta *= D``
+    (dE/dZ) and ``column_sums = sum_rows delta`` (the bias gradient)."""
+    n_samples, n_out = D.shape
+    column_sums[:] = 0
+    alpha_grads[:] = 0
+    for i in range(n_samples):
+        for k in range(n_out):
+            alpha_grads[k] += delta[i, k] * G[i, k]
+            delta[i, k] *= D[i, k]
+            column_sums[k] += delta[i, k]

@@ -26,6 +26,7 @@ from ._activations import (
     multiply_any_derivative_inplace,
     multiply_derivative_inplace,
     multiply_kept_derivative_inplace,
+    multiply_parametric_derivative_inplace,
     keeps_derivative,
 )
 from ._borrowed import borrowed
@@ -40,6 +41,7 @@ from ._forward import (  # noqa: F401  (codes and helpers re-exported for caller
     LOSS,
     MEAN_OVER_OUTPUTS,
     OUTPUT_ACTIVATION,
+    PARAMETRIC,
     DERIV,
     PREDICT_CHUNK_ROWS,
     USE_WEIGHT,
@@ -52,14 +54,27 @@ from ._forward import (  # noqa: F401  (codes and helpers re-exported for caller
     make_codes,
     network_offsets,
     no_sparse_input,
+    parametric_blocks,
     predict_inplace,
+)
+from ._input_layers import (
+    ALPHA_AT,
+    batch_front,
+    full_batch_front,
+    input_blocks,
+    input_layers_backward_inplace,
+    input_workspace_size,
 )
 from ._losses import is_canonical, loss_and_output_delta
 from ._optimizers import (
+    DROPOUT_FACTOR,
+    LEARNING_RATE_FACTOR,
     MAX_GRAD_NORM,
     STEP,
+    WEIGHT_DECAY_FACTOR,
     clip_scale,
     gradient_squares,
+    grouped_adam_step_inplace,
     optimizer_step_inplace,
     record_steps,
     scale_range_inplace,
@@ -89,7 +104,7 @@ def weight_sum_of(sample_weight, use_weight, n_rows):
 @kernel
 def backward_batch_inplace(
     Xb, xb_transposed, X_data, X_indices, X_indptr, rows, params, grads, layer_units, codes, offsets, acts,
-    deltas, derivs, extras, first_row, n_rows,
+    deltas, derivs, extras, first_row, n_rows, front,
 ):  # fmt: skip
     """Backward pass of ``n_rows`` rows: every gradient, into ``grads``.
 
@@ -101,7 +116,10 @@ def backward_batch_inplace(
     activation, which is multiplied by ``f'(Z_L)`` here); the hidden blocks
     of ``deltas`` are written. ``extras`` and ``first_row`` as in the forward
     pass. The L2 term is left to the caller: the optimizer step adds
-    ``(alpha / S) W`` in its own pass over the weights.
+    ``(alpha / S) W`` in its own pass over the weights. ``front`` as in the
+    forward pass: the tabular models' input layers get their gradients from
+    ``dX0 = delta_0 W_0^T``, one GEMM more, and their parametric activations'
+    ``alpha`` theirs.
     """
     # Slices of these are not reference counted (see _borrowed).
     Xb, rows, params, grads = borrowed(Xb), borrowed(rows), borrowed(params), borrowed(grads)
@@ -110,6 +128,9 @@ def backward_batch_inplace(
     layer_units, codes, offsets = borrowed(layer_units), borrowed(codes), borrowed(offsets)
     n_layers = layer_units.shape[0] - 1
     n_outputs = layer_units[n_layers]
+    dropout_factor = 1.0
+    if front is not None:
+        dropout_factor = front[2]
     out_start = offsets[ACT, n_layers - 1]
     delta = deltas[out_start : out_start + n_rows * n_outputs].reshape((n_rows, n_outputs))
     grad_b = grads[offsets[INTERCEPT, n_layers - 1] : offsets[INTERCEPT, n_layers]]
@@ -129,7 +150,12 @@ def backward_batch_inplace(
         grad_W = grads[offsets[COEF, l] : offsets[COEF, l + 1]].reshape((n_in, n_out))
         delta = deltas[offsets[ACT, l] : offsets[ACT, l] + n_rows * n_out].reshape((n_rows, n_out))
         if l == 0:
-            if codes[IS_SPARSE]:
+            if front is not None:
+                x_in, X0, dX0, cosines, sines, scratch = input_blocks(front[0], front[1], n_rows)
+                np.dot(X0.T, delta, grad_W)
+                np.dot(delta, W.T, dX0)
+                input_layers_backward_inplace(Xb, params, grads, front[0], front[1])
+            elif codes[IS_SPARSE]:
                 csr_rows_transpose_dot(X_data, X_indices, X_indptr, rows, delta, grad_W)
             elif xb_transposed:
                 np.dot(Xb, delta, grad_W)
@@ -148,8 +174,14 @@ def backward_batch_inplace(
                 multiply_derivative_inplace(A_prev, delta_prev, code, grad_b_prev)
             else:
                 if extras.shape[0] > 0:
-                    drop_error_terms_inplace(A_prev, delta_prev, extras, l - 1, first_row)
-                if keeps_derivative(code):
+                    drop_error_terms_inplace(A_prev, delta_prev, extras, l - 1, first_row, dropout_factor)
+                if front is not None and codes[PARAMETRIC]:
+                    D, G = parametric_blocks(derivs, offsets, l - 1, n_rows, n_in)
+                    alpha_at = front[0][ALPHA_AT] + offsets[INTERCEPT, l - 1] - offsets[INTERCEPT, 0]
+                    multiply_parametric_derivative_inplace(
+                        D, G, delta_prev, grad_b_prev, grads[alpha_at : alpha_at + n_in]
+                    )
+                elif keeps_derivative(code):
                     D = derivs[offsets[DERIV, l - 1] : offsets[DERIV, l - 1] + n_rows * n_in].reshape((n_rows, n_in))
                     multiply_kept_derivative_inplace(D, delta_prev, grad_b_prev)
                 else:
@@ -171,23 +203,27 @@ FIRST_ROW, STOP_ROW, PENALTY, ROWS_BEFORE = range(4)
 N_PROGRESS = 4
 
 
-def training_workspace_size(layer_units, codes, batch_size, is_sparse, n_threads=1):
+def training_workspace_size(layer_units, codes, batch_size, is_sparse, n_threads=1, spec=None, x_width=None):
     """Length of the flat workspace ``train_epoch_inplace`` uses.
 
     One block per thread, for its ``ceil(batch_size / n_threads)`` rows: per
     row the gathered inputs (dense only), targets and sample weight, then
-    every layer's activations, error terms and kept derivatives.
+    every layer's activations, error terms and kept derivatives, then (the
+    tabular models, ``spec``) the input layers' workspace. ``x_width``: the
+    columns of X where they are not the first layer's inputs (an encoded
+    table's).
     """
-    n_features, n_outputs = layer_units[0], layer_units[-1]
+    n_features, n_outputs = layer_units[0] if x_width is None else x_width, layer_units[-1]
     part_rows = -(-batch_size // n_threads)
     gathered = part_rows * ((0 if is_sparse else n_features) + n_outputs + 1)
-    return int(n_threads * (gathered + layers_workspace_size(layer_units, codes, part_rows)))
+    inputs = 0 if spec is None else input_workspace_size.py_func(spec, part_rows)
+    return int(n_threads * (gathered + layers_workspace_size(layer_units, codes, part_rows) + inputs))
 
 
 @kernel(entry=True)
 def train_epoch_inplace(
     X, X_csr, Y, sample_weight, sample_idx, batch_size, params, grads, part_grads, part_sums,
-    optimizer, layer_units, codes, extras, alpha, eps, ws, progress, tid, n_threads, sync,
+    optimizer, layer_units, codes, extras, alpha, eps, ws, progress, tabular, tid, n_threads, sync,
 ):  # fmt: skip
     """Mini-batch training on part of an epoch, updating ``params`` and the
     optimizer state ``optimizer = (m, v, hyper)`` in place; run by every
@@ -221,19 +257,26 @@ def train_epoch_inplace(
     ``_forward.forward_batch_inplace``: None, or the dropout vector, from
     which each row draws its masks, the row at position p of the epoch's
     order counted ``progress[ROWS_BEFORE] + p``.
+
+    ``tabular`` is None but for the tabular models: ``(spec, groups,
+    group_factors, step_factors)``, their input layers (``_input_layers``;
+    X is then an encoded table, whose rows the input layers turn into the
+    first layer's input), the parameter groups of their Adam steps
+    (``_optimizers.grouped_adam_step_inplace``) and the schedules' factors
+    of each batch of the epoch, ``(learning rate, weight decay, dropout)``
+    per row of ``step_factors``.
     """
     X_data, X_indices, X_indptr = X_csr
     opt_m, opt_v, opt_hyper = optimizer
     # Slices of these are not reference counted (see _borrowed).
     X, Y, sample_weight, sample_idx = borrowed(X), borrowed(Y), borrowed(sample_weight), borrowed(sample_idx)
     params, grads, part_grads, ws = borrowed(params), borrowed(grads), borrowed(part_grads), borrowed(ws)
-    n_features = layer_units[0]
     n_layers = layer_units.shape[0] - 1
     n_outputs = layer_units[n_layers]
     is_sparse = codes[IS_SPARSE] != 0
     use_weight = codes[USE_WEIGHT] != 0
     x_transposed = codes[X_TRANSPOSED] != 0
-    x_width = 0 if is_sparse else n_features
+    x_width = 0 if is_sparse else (X.shape[0] if x_transposed else X.shape[1])
     part_capacity = (batch_size + n_threads - 1) // n_threads
     offsets = network_offsets(layer_units, codes, part_capacity)
     n_coefs = offsets[COEF, n_layers]
@@ -248,6 +291,7 @@ def train_epoch_inplace(
     n_acts = offsets[ACT, n_layers]
     acts, deltas = layers_ws[:n_acts], layers_ws[n_acts : 2 * n_acts]
     derivs = layers_ws[2 * n_acts : 2 * n_acts + offsets[DERIV, n_layers]]
+    inputs_ws = layers_ws[2 * n_acts + offsets[DERIV, n_layers] :]
     out_start = offsets[ACT, n_layers - 1]
     my_grads = grads if n_threads == 1 else part_grads[tid]
     param_lo, param_hi = share(params.shape[0], tid, n_threads)
@@ -304,16 +348,17 @@ def train_epoch_inplace(
             first_part_row = rows_before + start + lo
             A_out = acts[out_start : out_start + n_part * n_outputs].reshape((n_part, n_outputs))
             delta_out = deltas[out_start : out_start + n_part * n_outputs].reshape((n_part, n_outputs))
+            front = batch_front(tabular, inputs_ws, start // batch_size)
             forward_batch_inplace(
                 Xb, x_transposed, X_data, X_indices, X_indptr, rows, params, layer_units, codes, offsets, acts,
-                derivs, extras, first_part_row, A_out,
+                derivs, extras, first_part_row, A_out, front,
             )  # fmt: skip
             batch_loss = loss_and_output_delta(
                 Yb, A_out, swb, use_weight, weight_sum, codes[LOSS], eps, codes[MEAN_OVER_OUTPUTS] != 0, delta_out,
             )  # fmt: skip
             backward_batch_inplace(
                 Xb, x_transposed, X_data, X_indices, X_indptr, rows, params, my_grads, layer_units, codes, offsets,
-                acts, deltas, derivs, extras, first_part_row, n_part,
+                acts, deltas, derivs, extras, first_part_row, n_part, front,
             )  # fmt: skip
             if n_threads > 1:
                 part_sums[tid, LOSS_COLUMN] = batch_loss
@@ -336,9 +381,16 @@ def train_epoch_inplace(
                 if scale < 1.0:
                     scale_range_inplace(grads, param_lo, param_hi, scale)
                     l2 *= scale
-            squares = optimizer_step_inplace(
-                params, grads, opt_m, opt_v, opt_hyper, n_coefs, l2, param_lo, param_hi, first_step + n_batches
-            )
+            if tabular is None:
+                squares = optimizer_step_inplace(
+                    params, grads, opt_m, opt_v, opt_hyper, n_coefs, l2, param_lo, param_hi, first_step + n_batches
+                )
+            else:
+                step_factors = tabular[3][start // batch_size]
+                squares = grouped_adam_step_inplace(
+                    params, grads, opt_m, opt_v, opt_hyper, tabular[1], tabular[2], step_factors[LEARNING_RATE_FACTOR],
+                    step_factors[WEIGHT_DECAY_FACTOR], param_lo, param_hi, first_step + n_batches,
+                )  # fmt: skip
             if n_threads > 1:
                 part_sums[tid, WEIGHT_SQUARES_COLUMN] = squares
                 if not barrier(sync, n_threads):
@@ -362,7 +414,7 @@ def train_epoch_inplace(
 @kernel(entry=True)
 def full_batch_loss_and_grad(
     X, X_csr, Y, sample_weight, params, grads, part_grads, part_sums, layer_units, codes, extras, first_row, alpha,
-    eps, ws, tid, n_threads, sync,
+    eps, ws, spec, tid, n_threads, sync,
 ):  # fmt: skip
     """Loss and gradient over all rows at once (L-BFGS); ``grads`` is written.
 
@@ -378,7 +430,9 @@ def full_batch_loss_and_grad(
     share of the parameters; workers stay in the kernel between calls. W5
     (digits, lbfgs) went from 0.30 to 0.18 s (medians of 7) with two threads
     on the 2-core dev machine. A transposed X (``codes[X_TRANSPOSED]``) is
-    used whole, by one thread: its row blocks are not contiguous.
+    used whole, by one thread: its row blocks are not contiguous. ``spec``:
+    None, or the tabular models' input layers (``_input_layers``; for the
+    gradient checks), whose workspace follows each thread's layers in ``ws``.
     """
     X_data, X_indices, X_indptr = X_csr
     n_samples = Y.shape[0]
@@ -398,13 +452,14 @@ def full_batch_loss_and_grad(
         my_ws = ws[tid * block : (tid + 1) * block]
         acts, deltas = my_ws[:n_acts], my_ws[n_acts : 2 * n_acts]
         derivs = my_ws[2 * n_acts : 2 * n_acts + offsets[DERIV, n_layers]]
+        front = full_batch_front(spec, my_ws[2 * n_acts + offsets[DERIV, n_layers] :])
         Xb = X if x_transposed else X[lo:hi]
         my_grads = grads if n_threads == 1 else part_grads[tid]
         A_out = acts[out_start : out_start + (hi - lo) * n_outputs].reshape((hi - lo, n_outputs))
         delta_out = deltas[out_start : out_start + (hi - lo) * n_outputs].reshape((hi - lo, n_outputs))
         forward_batch_inplace(
             Xb, x_transposed, X_data, X_indices, X_indptr, rows, params, layer_units, codes, offsets, acts, derivs,
-            extras, first_row + lo, A_out,
+            extras, first_row + lo, A_out, front,
         )  # fmt: skip
         loss = loss_and_output_delta(
             Y[lo:hi], A_out, sample_weight[lo:hi] if use_weight else sample_weight, use_weight, weight_sum,
@@ -412,7 +467,7 @@ def full_batch_loss_and_grad(
         )  # fmt: skip
         backward_batch_inplace(
             Xb, x_transposed, X_data, X_indices, X_indptr, rows, params, my_grads, layer_units, codes, offsets, acts,
-            deltas, derivs, extras, first_row + lo, hi - lo,
+            deltas, derivs, extras, first_row + lo, hi - lo, front,
         )  # fmt: skip
         param_lo, param_hi = share(params.shape[0], tid, n_threads)
         if n_threads > 1:

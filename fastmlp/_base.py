@@ -412,10 +412,12 @@ class BaseMultilayerPerceptron(SolverMixin, CallbackSupportMixin, BaseEstimator,
                     rows = np.ascontiguousarray(X_kernel[:, start : start + chunk_rows].T)
                     all_finite &= predict_inplace(
                         rows, *csr_arrays, params, layer_units, codes, extras, workspace,
-                        out[start : start + chunk_rows],
+                        out[start : start + chunk_rows], None,
                     )  # fmt: skip
             else:
-                all_finite = predict_inplace(X_kernel, *csr_arrays, params, layer_units, codes, extras, workspace, out)
+                all_finite = predict_inplace(
+                    X_kernel, *csr_arrays, params, layer_units, codes, extras, workspace, out, None
+                )
         if not all_finite:
             # Non-finite values in an input that skipped validation: raise
             # scikit-learn's error, unless its assume_finite setting says not

@@ -68,10 +68,11 @@ def is_kept(key, unit, threshold):
 
 
 @kernel
-def drop_units_inplace(A, dropout, layer, first_row):
+def drop_units_inplace(A, dropout, layer, first_row, factor):
     """Forward: ``A <- A * mask / (1 - rate)`` for hidden layer ``layer``, on
-    the rows counted ``first_row, first_row + 1, ...``. No-op for a rate of 0."""
-    rate = dropout[FIRST_RATE + layer]
+    the rows counted ``first_row, first_row + 1, ...``, with ``rate`` the
+    layer's times ``factor`` (a schedule's; 1 without). No-op for a rate of 0."""
+    rate = dropout[FIRST_RATE + layer] * factor
     if rate == 0.0:
         return
     threshold = drop_threshold(rate)
@@ -83,11 +84,11 @@ def drop_units_inplace(A, dropout, layer, first_row):
 
 
 @kernel
-def drop_error_terms_inplace(A, delta, dropout, layer, first_row):
+def drop_error_terms_inplace(A, delta, dropout, layer, first_row, factor):
     """Backward, the same mask: ``delta <- delta * mask / (1 - rate)``, and
     ``A`` gets its value before dropout back (up to rounding) where it was
     kept, for ``f'(A)``. No-op for a rate of 0."""
-    rate = dropout[FIRST_RATE + layer]
+    rate = dropout[FIRST_RATE + layer] * factor
     if rate == 0.0:
         return
     threshold = drop_threshold(rate)

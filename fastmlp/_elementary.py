@@ -209,3 +209,48 @@ def normal_cdf_given(z, gauss):
     far = gauss * (t * b1 - b2 + 0.9739949793186767) / (x + 2.0)
     half_erfc = 0.5 * (near if x < 0.5 else far)
     return half_erfc if z < 0 else 1.0 - half_erfc
+
+
+_TWO_PI = 6.283185307179586477
+
+
+@kernel(math="ordered", inline=True)
+def cos_sin_turns(u):
+    """``(cos(2 pi u), sin(2 pi u))``, branch-free (the periodic numerical
+    embeddings' ``cos``, and its derivative's ``sin``): libm's scalar calls
+    kept the embedding's loops scalar at about 30 ns per pair.
+
+    ``u`` is reduced to ``r = u - q / 4`` in [-1/8, 1/8] turns (q the nearest
+    quarter turn, exact in float64 for |u| < 2^50), ``x = 2 pi r`` in
+    [-pi/4, pi/4], where the Taylor series of cos to x^16 and of sin to x^17
+    are within 1e-17; then a rotation by q quarter turns. Within a few ulp of
+    numpy's for |u| < 1e6 (the tests check it).
+    """
+    q = np.floor(4.0 * u + 0.5)
+    x = _TWO_PI * (u - 0.25 * q)
+    x2 = x * x
+    c = 1.0 / 20922789888000.0
+    c = c * x2 - 1.0 / 87178291200.0
+    c = c * x2 + 1.0 / 479001600.0
+    c = c * x2 - 1.0 / 3628800.0
+    c = c * x2 + 1.0 / 40320.0
+    c = c * x2 - 1.0 / 720.0
+    c = c * x2 + 1.0 / 24.0
+    c = c * x2 - 0.5
+    c = c * x2 + 1.0
+    s = 1.0 / 355687428096000.0
+    s = s * x2 - 1.0 / 1307674368000.0
+    s = s * x2 + 1.0 / 6227020800.0
+    s = s * x2 - 1.0 / 39916800.0
+    s = s * x2 + 1.0 / 362880.0
+    s = s * x2 - 1.0 / 5040.0
+    s = s * x2 + 1.0 / 120.0
+    s = s * x2 - 1.0 / 6.0
+    s = x + x * x2 * s
+    quadrant = q - 4.0 * np.floor(0.25 * q)  # 0, 1, 2 or 3, as a float (an integer kept the loops scalar)
+    odd = quadrant == 1.0 or quadrant == 3.0
+    cos_value = s if odd else c
+    sin_value = c if odd else s
+    cos_value = -cos_value if quadrant == 1.0 or quadrant == 2.0 else cos_value
+    sin_value = -sin_value if quadrant >= 2.0 else sin_value
+    return cos_value, sin_value

@@ -20,11 +20,13 @@ from ._activations import (
     add_bias_activate_any_inplace,
     add_bias_activate_inplace,
     add_bias_activate_keeping,
+    add_bias_activate_parametric,
     keeps_derivative,
 )
 from ._borrowed import borrowed
 from ._config import kernel
 from ._dropout import drop_units_inplace
+from ._input_layers import ALPHA_AT, input_layers_forward_inplace, input_workspace_size
 from ._losses import LOSSES
 
 # Slots of the integer ``codes`` vector passed to the kernels.
@@ -32,10 +34,14 @@ from ._losses import LOSSES
 # X_TRANSPOSED: dense X is passed as its transpose, (n_features, n_samples)
 # C-contiguous: how a Fortran-ordered X (pandas, a transposed array) is taken
 # without copying it.
+# PARAMETRIC: the hidden activations are parametric (the tabular models'),
+# ``A = Z + alpha (f(Z) - Z)`` with one trained alpha per unit; their layers
+# keep ``f'`` and ``f(Z) - Z`` in training (two blocks, ``offsets[DERIV]``).
 # FIRST_HIDDEN_ACTIVATION: the slots from here on hold the hidden layers' activation
 # codes, one per layer; the last one given serves every deeper layer (a
 # single code: one activation for all).
-OUTPUT_ACTIVATION, LOSS, IS_SPARSE, USE_WEIGHT, MEAN_OVER_OUTPUTS, X_TRANSPOSED, FIRST_HIDDEN_ACTIVATION = range(7)
+(OUTPUT_ACTIVATION, LOSS, IS_SPARSE, USE_WEIGHT, MEAN_OVER_OUTPUTS, X_TRANSPOSED, PARAMETRIC,
+ FIRST_HIDDEN_ACTIVATION) = range(8)  # fmt: skip
 
 # The integer type of CSR indices the kernels are compiled for first: SciPy's
 # own for every matrix under 2**31 stored values. int64 indices are taken as
@@ -44,7 +50,7 @@ INDEX_DTYPE = np.int32
 
 
 def make_codes(hidden_activation, output_activation, loss="squared_error", *, is_sparse=False,
-               use_weight=False, mean_over_outputs=False, x_transposed=False):  # fmt: skip
+               use_weight=False, mean_over_outputs=False, x_transposed=False, parametric=False):  # fmt: skip
     """The integer ``codes`` vector the kernels take, from names;
     ``hidden_activation`` is one name for every hidden layer or a sequence
     of one per hidden layer."""
@@ -57,6 +63,7 @@ def make_codes(hidden_activation, output_activation, loss="squared_error", *, is
     codes[USE_WEIGHT] = use_weight
     codes[MEAN_OVER_OUTPUTS] = mean_over_outputs
     codes[X_TRANSPOSED] = x_transposed
+    codes[PARAMETRIC] = parametric
     return codes
 
 
@@ -76,9 +83,13 @@ def layer_activation(codes, layer, n_layers):
 
 
 def kept_derivative_units(layer_units, codes):
-    """Units per row whose ``f'(Z)`` training keeps (0 for networks of
-    scikit-learn's activations)."""
+    """Entries per row that training keeps for the backward pass besides the
+    activations: ``f'(Z)`` of the layers in ``KEEPS_DERIVATIVE`` (none for
+    networks of scikit-learn's activations), ``f'`` and ``f(Z) - Z`` of
+    every hidden layer of a parametric network."""
     n_layers = len(layer_units) - 1
+    if codes[PARAMETRIC]:
+        return int(2 * sum(layer_units[1:-1]))
     return int(sum(layer_units[l + 1] for l in range(n_layers - 1) if layer_activation.py_func(codes, l, n_layers) in KEEPS_DERIVATIVE))
 
 
@@ -114,18 +125,33 @@ PREDICT_CHUNK_ROWS = 4096
 def network_offsets(layer_units, codes, rows):
     """(4, n_layers + 1) table of block starts: ``W_l``, ``b_l`` in the flat
     parameters, the ``rows x n_out`` activation block of layer l, and its
-    kept-derivative block where its activation needs one."""
+    kept-derivative block where its activation needs one (two for a
+    parametric activation: ``f'`` and ``f(Z) - Z``)."""
     n_layers = layer_units.shape[0] - 1
     offsets = np.zeros((4, n_layers + 1), dtype=np.int64)
     for l in range(n_layers):
         offsets[COEF, l + 1] = offsets[COEF, l] + layer_units[l] * layer_units[l + 1]
         offsets[ACT, l + 1] = offsets[ACT, l] + rows * layer_units[l + 1]
-        keeps = l < n_layers - 1 and keeps_derivative(layer_activation(codes, l, n_layers))
-        offsets[DERIV, l + 1] = offsets[DERIV, l] + (rows * layer_units[l + 1] if keeps else 0)
+        kept = 0
+        if l < n_layers - 1 and codes[PARAMETRIC]:
+            kept = 2
+        elif l < n_layers - 1 and keeps_derivative(layer_activation(codes, l, n_layers)):
+            kept = 1
+        offsets[DERIV, l + 1] = offsets[DERIV, l] + kept * rows * layer_units[l + 1]
     offsets[INTERCEPT, 0] = offsets[COEF, n_layers]
     for l in range(n_layers):
         offsets[INTERCEPT, l + 1] = offsets[INTERCEPT, l] + layer_units[l + 1]
     return offsets
+
+
+@kernel
+def parametric_blocks(derivs, offsets, l, n_rows, n_out):
+    """``(D, G)``: where hidden layer l of a parametric network keeps ``f'``
+    and ``f(Z) - Z`` of ``n_rows`` rows, (n_rows, n_out) each."""
+    start = offsets[DERIV, l]
+    D = derivs[start : start + n_rows * n_out].reshape((n_rows, n_out))
+    G = derivs[start + n_rows * n_out : start + 2 * n_rows * n_out].reshape((n_rows, n_out))
+    return D, G
 
 
 @kernel
@@ -160,7 +186,7 @@ def csr_rows_transpose_dot(data, indices, indptr, rows, delta, out):
 @kernel
 def forward_batch_inplace(
     Xb, xb_transposed, X_data, X_indices, X_indptr, rows, params, layer_units, codes, offsets, acts, derivs,
-    extras, first_row, out,
+    extras, first_row, out, front,
 ):  # fmt: skip
     """Forward pass of one batch; hidden ``A_l`` go to ``acts``, ``A_L`` to ``out``.
 
@@ -175,12 +201,23 @@ def forward_batch_inplace(
     hidden units of the rows, counted ``first_row, first_row + 1, ...``; in
     training ``derivs`` receives the derivatives ``f'(Z)`` layers keep
     (``offsets[DERIV]``); prediction passes it empty.
+
+    ``front`` is None but for the tabular models (which compile their own
+    specialisation): ``(spec, ws, dropout_factor)``, their input layers
+    (``_input_layers``: ``Xb`` is an encoded table, turned into the first
+    layer's input in the workspace ``ws``) and the factor of the dropout
+    rates at this step (their schedule); their hidden activations are
+    parametric where ``codes[PARAMETRIC]``, with ``derivs`` given in
+    prediction too.
     """
     # Slices of these are not reference counted (see _borrowed).
     Xb, rows, params, acts, derivs = borrowed(Xb), borrowed(rows), borrowed(params), borrowed(acts), borrowed(derivs)
     layer_units, codes, offsets = borrowed(layer_units), borrowed(codes), borrowed(offsets)
     n_layers = layer_units.shape[0] - 1
     n_rows = out.shape[0]
+    dropout_factor = 1.0
+    if front is not None:
+        dropout_factor = front[2]
     for l in range(n_layers):
         n_in = layer_units[l]
         n_out = layer_units[l + 1]
@@ -191,7 +228,9 @@ def forward_batch_inplace(
         else:
             Z = acts[offsets[ACT, l] : offsets[ACT, l] + n_rows * n_out].reshape((n_rows, n_out))
         if l == 0:
-            if codes[IS_SPARSE]:
+            if front is not None:
+                np.dot(input_layers_forward_inplace(Xb, params, front[0], front[1]), W, Z)
+            elif codes[IS_SPARSE]:
                 csr_rows_dot(X_data, X_indices, X_indptr, rows, W, Z)
             elif xb_transposed:
                 np.dot(Xb.T, W, Z)
@@ -204,21 +243,29 @@ def forward_batch_inplace(
         if extras is None:
             add_bias_activate_inplace(Z, b, code)
         else:
-            if offsets[DERIV, l + 1] > offsets[DERIV, l] and derivs.shape[0] > 0:
+            kept = offsets[DERIV, l + 1] > offsets[DERIV, l] and derivs.shape[0] > 0
+            if front is not None and codes[PARAMETRIC] and l < n_layers - 1:
+                D, G = parametric_blocks(derivs, offsets, l, n_rows, n_out)
+                alpha_at = front[0][ALPHA_AT] + offsets[INTERCEPT, l] - offsets[INTERCEPT, 0]
+                add_bias_activate_parametric(Z, b, code, params[alpha_at : alpha_at + n_out], D, G)
+            elif kept:
                 D = derivs[offsets[DERIV, l] : offsets[DERIV, l] + n_rows * n_out].reshape((n_rows, n_out))
                 add_bias_activate_keeping(Z, b, code, D)
             else:
                 add_bias_activate_any_inplace(Z, b, code)
             if extras.shape[0] > 0 and l < n_layers - 1:
-                drop_units_inplace(Z, extras, l, first_row)
+                drop_units_inplace(Z, extras, l, first_row, dropout_factor)
 
 
 @kernel(entry=True)
-def predict_inplace(X, X_data, X_indices, X_indptr, params, layer_units, codes, extras, ws, out):
+def predict_inplace(X, X_data, X_indices, X_indptr, params, layer_units, codes, extras, ws, out, spec):
     """Forward pass of every row of X into ``out`` (n_samples, n_outputs).
 
     Rows go in chunks of ``PREDICT_CHUNK_ROWS`` so the workspace stays small.
-    ``extras``: ``kernel_extras(codes)``. Returns whether a dense X was all finite (the caller raises scikit-learn's
+    ``extras``: ``kernel_extras(codes)``. ``spec``: None, or the tabular
+    models' input layers (``_input_layers``), whose workspace and parametric
+    activations' blocks follow the activations in ``ws``
+    (``prediction_workspace_size``). Returns whether a dense X was all finite (the caller raises scikit-learn's
     error when it was not; ``out`` is computed either way).
     """
     is_sparse = codes[IS_SPARSE] != 0
@@ -238,12 +285,31 @@ def predict_inplace(X, X_data, X_indices, X_indptr, params, layer_units, codes, 
     # forward_batch_inplace a second time for prediction
     not_transposed = codes[X_TRANSPOSED] < 0
     first_row = np.int64(0)
-    for start in range(0, n_samples, chunk):
-        stop = min(start + chunk, n_samples)
-        if is_sparse:
-            rows = np.arange(start, stop)
-        forward_batch_inplace(
-            X[start:stop], not_transposed, X_data, X_indices, X_indptr, rows, params, layer_units, codes,
-            offsets, ws, ws[:0], extras, first_row, out[start:stop],
-        )  # fmt: skip
+    if spec is None:
+        for start in range(0, n_samples, chunk):
+            stop = min(start + chunk, n_samples)
+            if is_sparse:
+                rows = np.arange(start, stop)
+            forward_batch_inplace(
+                X[start:stop], not_transposed, X_data, X_indices, X_indptr, rows, params, layer_units, codes,
+                offsets, ws, ws[:0], extras, first_row, out[start:stop], None,
+            )  # fmt: skip
+    else:
+        n_acts = max(chunk, offsets[ACT, layer_units.shape[0] - 2])  # the hidden layers' (one row's worth at least)
+        derivs = ws[n_acts : n_acts + offsets[DERIV, layer_units.shape[0] - 1]]
+        front = (spec, ws[n_acts + derivs.shape[0] :], 1.0)
+        for start in range(0, n_samples, chunk):
+            stop = min(start + chunk, n_samples)
+            forward_batch_inplace(
+                X[start:stop], not_transposed, X_data, X_indices, X_indptr, rows, params, layer_units, codes,
+                offsets, ws, derivs, extras, first_row, out[start:stop], front,
+            )  # fmt: skip
     return all_finite
+
+
+def prediction_workspace_size(layer_units, codes, spec, rows):
+    """Length of ``predict_inplace``'s workspace for chunks of ``rows`` rows."""
+    hidden = max(1, int(np.sum(layer_units[1:-1])))
+    if spec is None:
+        return rows * hidden
+    return rows * hidden + rows * kept_derivative_units(layer_units, codes) + int(input_workspace_size.py_func(spec, rows))

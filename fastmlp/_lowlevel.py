@@ -87,7 +87,7 @@ def forward_pass(X, coefs, intercepts, *, hidden_activation="relu", output_activ
     out = np.empty((X.shape[0], layout.layer_units[-1]), dtype=X.dtype)
     workspace = np.empty(X.shape[0] * layout.n_hidden_units, dtype=X.dtype)
     extras = kernel_extras(codes)
-    if not predict_inplace(X, *no_sparse_input(X.dtype), params, layout.layer_units, codes, extras, workspace, out):
+    if not predict_inplace(X, *no_sparse_input(X.dtype), params, layout.layer_units, codes, extras, workspace, out, None):
         raise ValueError("Input X contains NaN or infinity.")
     return out
 
@@ -179,7 +179,7 @@ def loss_and_gradients(
     value = full_batch_loss_and_grad(
         X, no_sparse_input(X.dtype), Y, sample_weight, params, grads, np.empty((0, layout.size), dtype=X.dtype),
         np.zeros((1, 8)), layout.layer_units, codes, kernel_extras(codes, dropout), _counter(dropout_offset), float(alpha),
-        float(np.finfo(X.dtype).eps), workspace, 0, 1, np.zeros(SYNC_SIZE, dtype=np.int64),
+        float(np.finfo(X.dtype).eps), workspace, None, 0, 1, np.zeros(SYNC_SIZE, dtype=np.int64),
     )  # fmt: skip
     coef_grads, intercept_grads = layout.views(grads)
     return value, coef_grads, intercept_grads

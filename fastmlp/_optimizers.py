@@ -185,6 +185,45 @@ def optimizer_step_inplace(params, grads, m, v, hyper, n_coefs, l2, lo, hi, t):
     )
 
 
+# Columns of the tabular models' ``step_factors`` (one row per batch of an
+# epoch): the factors their schedules give the learning rate, the weight
+# decay and the dropout rates at that step.
+LEARNING_RATE_FACTOR, WEIGHT_DECAY_FACTOR, DROPOUT_FACTOR = 0, 1, 2
+# Columns of ``group_factors`` (one row per parameter group): the group's
+# factors of the learning rate, of Adam's epsilon and of the weight decay.
+GROUP_LEARNING_RATE, GROUP_EPSILON, GROUP_DECAY = 0, 1, 2
+
+
+@kernel
+def grouped_adam_step_inplace(params, grads, m, v, hyper, groups, group_factors, lr_factor, decay_factor, lo, hi, t):
+    """Adam's step ``t`` on ``params[lo:hi]`` by parameter groups (the tabular
+    models'): group g, the entries ``groups[g]:groups[g + 1]``, steps with
+    the learning rate ``lr lr_factor f_lr`` and epsilon ``eps f_eps``, after
+    a decoupled weight decay ``p <- (1 - lr lr_factor decay decay_factor
+    f_decay) p`` (``lr`` the ``SCHEDULED_LR`` slot of ``hyper``, ``decay``
+    its ``WEIGHT_DECAY``; ``lr_factor`` and ``decay_factor`` this step's
+    schedule factors, ``f_*`` the group's ``group_factors``). Returns 0
+    (these models have no L2 term to sum squares for)."""
+    lr = hyper[SCHEDULED_LR] * lr_factor
+    lr_t = adam_learning_rate(hyper, t) * lr_factor
+    decay = lr * hyper[WEIGHT_DECAY] * decay_factor
+    g_max = np.inf if params.itemsize == 8 else FLOAT32_MAX
+    for g in range(groups.shape[0] - 1):
+        start = max(groups[g], lo)
+        stop = min(groups[g + 1], hi)
+        if start >= stop:
+            continue
+        shrink = decay * group_factors[g, GROUP_DECAY]
+        if shrink != 0.0:
+            _scale_inplace(params[start:stop], 1.0 - shrink)
+        _adam_range_inplace(
+            params[start:stop], grads[start:stop], m[start:stop], v[start:stop], 0.0,
+            lr_t * group_factors[g, GROUP_LEARNING_RATE], hyper[BETA_1], hyper[BETA_2],
+            hyper[EPSILON] * group_factors[g, GROUP_EPSILON], g_max,
+        )  # fmt: skip
+    return 0.0
+
+
 @kernel
 def record_steps(hyper, n_steps):
     """After ``n_steps`` steps: Adam's step count and current ``lr_t`` in ``hyper``."""

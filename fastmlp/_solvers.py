@@ -54,7 +54,7 @@ class SolverMixin:
         kernel_args = (
             data.X, data.csr_arrays, data.Y, data.sample_weight, params, grads,
             part_grads, np.zeros((n_threads, 8)), self._layout.layer_units, codes, kernel_extras(codes), 0,
-            float(self.alpha), float(np.finfo(data.dtype).eps), workspace,
+            float(self.alpha), float(np.finfo(data.dtype).eps), workspace, None,
         )  # fmt: skip
         iprint = 1 if (self.verbose is True or self.verbose >= 1) else -1
         with _threads.limits(blas_threads), Team(n_threads) as team:
@@ -144,7 +144,7 @@ class SolverMixin:
             np.zeros((n_threads, 8)), (optimizer.m, optimizer.v, optimizer.hyper),
             self._layout.layer_units, codes, kernel_extras(codes, dropout), coupled_l2, float(np.finfo(params.dtype).eps),
             np.empty(training_workspace_size(layer_units, codes, batch_size, data.is_sparse, n_threads), dtype=params.dtype),
-            progress,
+            progress, None,
         )  # fmt: skip
 
         try:

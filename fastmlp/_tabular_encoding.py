@@ -48,14 +48,14 @@ def _is_categorical_dtype(dtype):
 def categorical_mask(X, categorical_features):
     """Which columns of ``X`` are categorical, as a bool array, from
     ``categorical_features``: ``"from_dtype"`` (a DataFrame's category, object,
-    string and bool columns; none of an array's unless it holds objects), None
-    (none), indices, column names or a bool mask."""
+    string and bool columns; none of an array's, as in HistGradientBoosting),
+    None (none), indices, column names or a bool mask."""
     n_columns = X.shape[1]
     columns = getattr(X, "columns", None)
     if isinstance(categorical_features, str) and categorical_features == "from_dtype":
         if columns is not None and hasattr(X, "dtypes"):
             return np.array([_is_categorical_dtype(dtype) for dtype in X.dtypes], dtype=bool)
-        return np.full(n_columns, getattr(X, "dtype", None) == object)
+        return np.zeros(n_columns, dtype=bool)
     if categorical_features is None:
         return np.zeros(n_columns, dtype=bool)
     given = np.asarray(categorical_features)
@@ -115,7 +115,7 @@ def _numeric_block(X, columns):
     else:
         try:
             block = np.asarray(part, dtype=np.float64)
-        except (TypeError, ValueError):
+        except ValueError:
             raise ValueError(
                 "X has columns of values that are not numbers and are not declared categorical: give "
                 "categorical_features."
@@ -179,6 +179,11 @@ class TabularEncoding:
                 handle_unknown="use_encoded_value", unknown_value=-1, encoded_missing_value=-1, dtype=np.float64
             ).fit(_take_columns(X, self.categorical_columns_))
             self.n_categories_ = np.array([_n_present(list(c)) for c in self.encoder_.categories_], dtype=np.int64)
+        if self.n_categories_.size and self.n_categories_.max() >= 2**24:
+            raise ValueError(
+                f"A categorical column has {self.n_categories_.max()} categories; the embeddings take at most "
+                "2**24 - 1 (exact in float32)."
+            )
         levels = self.n_categories_ + 1  # missing is a level
         self.one_hot_ = (self.n_categories_ > 0) & (levels <= self.max_one_hot_levels)
         self.embedded_ = levels > self.max_one_hot_levels
@@ -233,3 +238,11 @@ class TabularEncoding:
         numeric = self._scaled(numeric, self.numeric_median_, self.numeric_factor_)
         binary = self._scaled(binary, self.binary_median_, self.binary_factor_)
         return np.ascontiguousarray(numeric, dtype=dtype), np.ascontiguousarray(binary, dtype=dtype), codes
+
+    def table_for_kernels(self, X, dtype):
+        """The rows of ``X`` as the tabular kernels take them (``_input_layers``):
+        one C-contiguous ``dtype`` matrix ``[numeric, binary, codes]``, the
+        codes of the embedded columns as floats (exact: at most 2^24 categories
+        a column, checked by ``fit``)."""
+        numeric, binary, codes = self.transform(X, dtype)
+        return np.ascontiguousarray(np.hstack([numeric, binary, codes.astype(dtype)]), dtype=dtype)

@@ -86,9 +86,15 @@ def gemm_flops_per_batch(layer_units, batch_rows, is_sparse=False):
     return 2.0 * batch_rows * sum(a * b for a, b in pairs)
 
 
-def plan(layer_units, batch_rows, is_sparse=False):
-    """``(blas_threads, n_threads)`` for a fit; blas_threads None means 'leave as is'."""
-    if gemm_flops_per_batch(layer_units, batch_rows, is_sparse) >= MIN_FLOPS_PER_BATCH_FOR_BLAS_THREADS:
+def plan(layer_units, batch_rows, is_sparse=False, elementwise_heavy=False):
+    """``(blas_threads, n_threads)`` for a fit; blas_threads None means 'leave as is'.
+
+    ``elementwise_heavy``: the batch's work besides the GEMMs is too much to
+    leave to one thread while BLAS's threads wait (the tabular models' input
+    layers, parametric activations and dropout): a team splits the batch
+    however large its GEMMs."""
+    large = gemm_flops_per_batch(layer_units, batch_rows, is_sparse) >= MIN_FLOPS_PER_BATCH_FOR_BLAS_THREADS
+    if large and not elementwise_heavy:
         return None, 1
     if threading.current_thread() is not threading.main_thread():
         return 1, 1

@@ -24,6 +24,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._activations import SELU_ALPHA, SELU_SCALE
 from ._layer_options import activation_of_layer, layer_activations
 from ._multilayer_perceptron import MLPClassifier, MLPRegressor
+from ._tabular import BaseTabularMLP, TabularMLPClassifier, TabularMLPRegressor
 
 _MISSING = (
     "fastmlp's ONNX export needs skl2onnx, onnx and onnxruntime: pip install 'fastmlp[onnx]' "
@@ -44,11 +45,17 @@ def to_onnx(estimator, X_sample, *, target_opset=None, options=None):
 
     Parameters
     ----------
-    estimator : MLPClassifier, MLPRegressor or a scikit-learn Pipeline
+    estimator : MLPClassifier, MLPRegressor, TabularMLPClassifier, TabularMLPRegressor or a Pipeline
         Fitted.
     X_sample : array-like of shape (n_samples, n_features)
         A few rows of input: their dtype (float32 or float64) is the graph's.
         A DataFrame gives the graph one input per column, as skl2onnx does.
+        A tabular model's graph computes in its ``dtype`` and takes its
+        encoding with it: a DataFrame's numeric columns as floats (NaN for
+        missing), its categorical ones as strings, integers or booleans (any
+        value not among the training's categories counts as missing); its
+        classifier outputs ``label`` and ``probabilities`` (a tensor, no
+        ZipMap).
     target_opset : int, default=None
         The ONNX opset, skl2onnx's default when None.
     options : dict, default=None
@@ -64,6 +71,10 @@ def to_onnx(estimator, X_sample, *, target_opset=None, options=None):
     skl2onnx = _skl2onnx()
     register()
     check_is_fitted(estimator)
+    if isinstance(estimator, BaseTabularMLP):
+        from ._tabular_onnx import initial_types
+
+        return skl2onnx.to_onnx(estimator, initial_types=initial_types(estimator, X_sample), target_opset=target_opset)
     if not hasattr(X_sample, "iloc"):  # a DataFrame keeps its columns: skl2onnx maps them by name
         X_sample = np.asarray(X_sample.toarray() if sp.issparse(X_sample) else X_sample)
     if X_sample.ndim != 2:
@@ -87,6 +98,13 @@ def register():
         options={"zipmap": [True, False, "columns"], "output_class_labels": [False, True], "nocl": [True, False]},
     )  # fmt: skip
     skl2onnx.update_registered_converter(MLPRegressor, "FastmlpMLPRegressor", _regressor_shape, _convert_regressor)
+    from . import _tabular_onnx
+
+    for model, alias in ((TabularMLPClassifier, "FastmlpTabularMLPClassifier"),
+                         (TabularMLPRegressor, "FastmlpTabularMLPRegressor")):  # fmt: skip
+        skl2onnx.update_registered_converter(
+            model, alias, _tabular_onnx.shape_calculator, _tabular_onnx.converter, parser=_tabular_onnx.parser
+        )  # fmt: skip
 
 
 def _classifier_shape(operator):

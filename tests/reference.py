@@ -225,3 +225,97 @@ def clip_by_global_norm(grads, max_norm):
     norm = np.sqrt(sum((g**2).sum() for g in grads))
     scale = min(1.0, max_norm / norm) if norm > 0 else 1.0
     return [g * scale for g in grads]
+
+
+# -- the tabular models' network (RealMLP-TD's layers) ---------------------------
+
+
+def tabular_inputs(numeric, binary, codes, p):
+    """``(x_in, X0, waves)``: the first dense layer's input before and after
+    the scale, and the PBLD's pre-activations ``2 pi w x + phi`` (n, N, F).
+
+    ``p``: ``frequency``, ``phase`` (N, F), ``mix`` (N, F, P), ``mix_bias``
+    (N, P) (P = 0: no PBLD), ``tables`` (one (rows, E) array per embedded
+    column), ``scale`` (d_in,) or None. Columns: every feature's P embedding
+    values, the numeric values, the binary ones, the embeddings.
+    """
+    n = numeric.shape[0]
+    columns = []
+    waves = 2 * np.pi * p["frequency"][None] * numeric[:, :, None] + p["phase"][None]
+    if p["mix"].shape[-1]:
+        embedded = np.einsum("nfk,fkp->nfp", np.cos(waves), p["mix"]) + p["mix_bias"][None]
+        columns.append(embedded.reshape(n, -1))
+    columns += [numeric, binary] + [table[codes[:, c]] for c, table in enumerate(p["tables"])]
+    x_in = np.hstack(columns)
+    X0 = x_in if p["scale"] is None else x_in * p["scale"]
+    return x_in, X0, waves
+
+
+def tabular_loss_and_gradients(numeric, binary, codes, Y, p, coefs, intercepts, alphas, hidden, output, loss,
+                               sample_weight=None, dropout=None):  # fmt: skip
+    """E and the gradient of every parameter of a tabular network, by delta
+    backprop: a dict with ``coefs``, ``intercepts``, ``alphas`` (lists) and
+    the entries of ``p``. Hidden layers ``A = Z + alpha (f(Z) - Z)`` (``alphas``
+    None: ``A = f(Z)``), then dropout (``dropout``: (mask, rate) per hidden
+    layer) as :func:`forward`."""
+    n = numeric.shape[0]
+    s = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+    S = s.sum()
+    x_in, X0, waves = tabular_inputs(numeric, binary, codes, p)
+    A, Zs, Fs = [X0], [], []
+    for l, (W, b) in enumerate(zip(coefs, intercepts)):
+        Z = A[-1] @ W + b
+        Zs.append(Z)
+        if l == len(coefs) - 1:
+            A.append(ACTIVATION[output](Z))
+            continue
+        F = ACTIVATION[hidden](Z)
+        Fs.append(F)
+        H = F if alphas is None else Z + alphas[l] * (F - Z)
+        if dropout is not None:
+            mask, rate = dropout[l]
+            H = H * mask / (1.0 - rate)
+        A.append(H)
+    E = (s[:, None] * elementwise_loss(loss, Y, A[-1])).sum() / S
+    delta = s[:, None] * (A[-1] - Y) / S  # canonical pairs only
+    grads = {"coefs": [None] * len(coefs), "intercepts": [None] * len(coefs), "alphas": [None] * (len(coefs) - 1)}
+    for l in range(len(coefs) - 1, -1, -1):
+        grads["coefs"][l] = A[l].T @ delta
+        grads["intercepts"][l] = delta.sum(axis=0)
+        dA = delta @ coefs[l].T
+        if l == 0:
+            break
+        if dropout is not None:
+            mask, rate = dropout[l - 1]
+            dA = dA * mask / (1.0 - rate)
+        Z, F = Zs[l - 1], Fs[l - 1]
+        if alphas is None:
+            delta = dA * PRIME[hidden](Z)
+        else:
+            grads["alphas"][l - 1] = (dA * (F - Z)).sum(axis=0)
+            delta = dA * (1.0 + alphas[l - 1] * (PRIME[hidden](Z) - 1.0))
+    dX0 = dA
+    grads["scale"] = None if p["scale"] is None else (x_in * dX0).sum(axis=0)
+    dx_in = dX0 if p["scale"] is None else dX0 * p["scale"]
+    N, F, P = p["mix"].shape
+    if P:
+        d_embedded = dx_in[:, : N * P].reshape(n, N, P)
+        grads["mix"] = np.einsum("nfk,nfp->fkp", np.cos(waves), d_embedded)
+        grads["mix_bias"] = d_embedded.sum(axis=0)
+        d_waves = -np.sin(waves) * np.einsum("nfp,fkp->nfk", d_embedded, p["mix"])
+        grads["phase"] = d_waves.sum(axis=0)
+        grads["frequency"] = (2 * np.pi * numeric[:, :, None] * d_waves).sum(axis=0)
+    start = N * P + N + binary.shape[1]
+    grads["tables"] = []
+    for c, table in enumerate(p["tables"]):
+        width = table.shape[1]
+        grad = np.zeros_like(table)
+        np.add.at(grad, codes[:, c], dx_in[:, start + c * width : start + (c + 1) * width])
+        grads["tables"].append(grad)
+    return E, grads
+
+
+def tabular_loss(numeric, binary, codes, Y, p, coefs, intercepts, alphas, hidden, output, loss, sample_weight=None,
+                 dropout=None):  # fmt: skip
+    return tabular_loss_and_gradients(numeric, binary, codes, Y, p, coefs, intercepts, alphas, hidden, output, loss,
+                                      sample_weight, dropout)[0]  # fmt: skip

@@ -138,7 +138,7 @@ def test_worked_example_sgd_step_through_the_fused_epoch():
     loss = _backprop.train_epoch_inplace(
         X, _backprop.no_sparse_input(np.float64), Y, np.empty(0), np.arange(1), 1,
         params, grads, np.empty((0, layout.size)), np.zeros((1, 8)), (state.m, state.v, state.hyper),
-        layout.layer_units, codes, None, 0.0, 1e-16, workspace, np.array([0.0, 1.0, 0.0]), 0, 1,
+        layout.layer_units, codes, None, 0.0, 1e-16, workspace, np.array([0.0, 1.0, 0.0]), None, 0, 1,
         np.zeros(SYNC_SIZE, np.int64),
     )  # fmt: skip
     assert abs(loss - w["E"]) < 1e-12
@@ -258,7 +258,7 @@ def _full_batch(inputs, Y, sw, params, grads, layout, codes, alpha, ws, n_thread
     part_grads = np.empty((n_threads if n_threads > 1 else 0, layout.size))
     args = (
         X, (X_data, X_indices, X_indptr), Y, sw, params, grads, part_grads, np.zeros((n_threads, 8)),
-        layout.layer_units, codes, None, 0, alpha, 1e-16, ws,
+        layout.layer_units, codes, None, 0, alpha, 1e-16, ws, None,
     )  # fmt: skip
     with Team(n_threads) as team:
         team.start(_backprop.full_batch_loss_and_grad, args)

@@ -51,7 +51,7 @@ class ForwardKernel(_Network):
     def time_forward(self, dtype, rows):
         _backprop.predict_inplace(
             self.X, self.empty, self.index, self.index, self.params, self.layout.layer_units,
-            self.codes, self.extras, self.ws, self.out,
+            self.codes, self.extras, self.ws, self.out, None,
         )  # fmt: skip
 
 
@@ -69,7 +69,7 @@ class BackpropKernel(_Network):
     def time_loss_and_grad(self, dtype, rows):
         _backprop.full_batch_loss_and_grad(
             self.X, self.no_csr, self.Y, self.empty, self.params, self.grads, self.no_parts, self.part_sums,
-            self.layout.layer_units, self.codes, self.extras, 0, 1e-4, 1e-16, self.ws, *self.alone,
+            self.layout.layer_units, self.codes, self.extras, 0, 1e-4, 1e-16, self.ws, None, *self.alone,
         )  # fmt: skip
 
 
@@ -122,5 +122,5 @@ class EpochKernel(_Network):
             self.X, self.no_csr, self.Y, self.empty, self.order, self.batch, self.params, self.grads,
             self.no_parts, self.part_sums, (self.state.m, self.state.v, self.state.hyper),
             self.layout.layer_units, self.codes, self.extras, 1e-4, 1e-16, self.ws, self.whole_epoch,
-            *self.alone,
+            None, *self.alone,
         )  # fmt: skip

@@ -1,0 +1,210 @@
+"""TabularMLPClassifier and TabularMLPRegressor as scikit-learn estimators:
+tables with categories and missing values, the ecosystem (pipelines, grid
+search, cross-validation, pickling, metadata routing), determinism and
+threads. scikit-learn's estimator checks run on them with the others
+(tests/test_estimator_checks.py)."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn import config_context
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV, cross_validate
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
+from threadpoolctl import threadpool_limits
+
+from fastmlp import TabularMLPClassifier, TabularMLPRegressor
+
+pd = pytest.importorskip("pandas")
+
+FAST = dict(max_iter=12, hidden_layer_sizes=(32, 32))
+
+def table(n=400, seed=0):
+    """A table as a user has one: numbers with gaps, a small and a large
+    categorical column (with missing values), a boolean, a string column."""
+    rng = np.random.RandomState(seed)
+    X = pd.DataFrame({
+        "age": rng.normal(40, 12, n),
+        "income": np.where(rng.rand(n) < 0.15, np.nan, rng.lognormal(10, 1, n)),
+        "colour": pd.Categorical(rng.choice(["red", "green", "blue", None], n)),
+        "city": rng.choice([f"city{i:02d}" for i in range(25)], n).astype(object),
+        "member": rng.rand(n) < 0.3,
+    })  # fmt: skip
+    city_effect = {f"city{i:02d}": (i % 5) - 2 for i in range(25)}
+    score = (X["age"] - 40) / 12 + (X["colour"] == "red") * 1.5 + X["city"].map(city_effect) * 0.8
+    score += np.nan_to_num(np.log(X["income"]) - 10)
+    y = np.where(score + rng.normal(scale=0.5, size=n) > 0.3, "yes", "no")
+    return X, y, score.to_numpy()
+
+
+def test_learns_a_table_with_categories_and_missing_values():
+    X, y, _ = table(1200)
+    train, test = slice(0, 900), slice(900, None)
+    model = TabularMLPClassifier(max_iter=40, random_state=0).fit(X.iloc[train], y[train])
+    assert list(model.classes_) == ["no", "yes"]
+    assert model.encoding_.embedding_sizes_.tolist() == [26]  # city: 25 categories and missing
+    assert model.score(X.iloc[test], y[test]) > 0.85
+    proba = model.predict_proba(X.iloc[test])
+    assert proba.shape == (300, 2) and np.allclose(proba.sum(axis=1), 1)
+
+
+def test_best_epoch_is_the_latest_lowest_validation_error():
+    X, y, _ = table()
+    model = TabularMLPClassifier(**FAST, random_state=0).fit(X, y)
+    scores = np.asarray(model.validation_scores_)
+    assert len(scores) == len(model.validation_loss_curve_) == model.n_iter_ == 12
+    assert model.best_epoch_ == len(scores) - int(np.argmax(scores[::-1]))
+    assert scores[model.best_epoch_ - 1] == scores.max()
+
+
+def test_regressor_on_a_table():
+    X, _, score = table(1200, seed=1)
+    y = 3 * score + 100
+    model = TabularMLPRegressor(max_iter=40, random_state=0).fit(X.iloc[:900], y[:900])
+    assert model.score(X.iloc[900:], y[900:]) > 0.9
+    prediction = model.predict(X.iloc[900:])
+    assert prediction.shape == (300,)
+    # clamped to the training rows' range
+    assert prediction.min() >= model._y_min[0] and prediction.max() <= model._y_max[0]
+
+
+def test_unseen_categories_and_missing_values_at_prediction():
+    X, y, _ = table()
+    model = TabularMLPClassifier(**FAST, random_state=0).fit(X, y)
+    rows = X.iloc[:5].copy()
+    rows["city"] = ["nowhere", None, "city03", "city03", "elsewhere"]
+    rows["colour"] = pd.Categorical(["purple", None, "red", "red", None])
+    rows.loc[rows.index[:2], ["age", "income"]] = np.nan
+    proba = model.predict_proba(rows)
+    assert np.isfinite(proba).all()
+    # an unseen category is the missing one: the embedding's row 0, the one-hot zeros
+    np.testing.assert_array_equal(proba[0], model.predict_proba(rows.assign(city=[None] * 5, colour=pd.Categorical(
+        [None, None, "red", "red", None])).iloc[[0]])[0])  # fmt: skip
+
+
+def test_columns_are_checked_as_scikit_learn_checks_them():
+    X, y, _ = table()
+    model = TabularMLPClassifier(**FAST, random_state=0).fit(X, y)
+    assert list(model.feature_names_in_) == list(X.columns)
+    with pytest.raises(ValueError, match="feature names"):
+        model.predict(X[X.columns[::-1]])
+    with pytest.raises(ValueError, match="missing"):
+        model.predict(X.iloc[:, :3])
+    with pytest.raises(ValueError, match="features"):
+        model.predict(X.to_numpy()[:, :3])
+
+
+def test_numpy_and_sparse_input():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 6))
+    X[rng.rand(300) < 0.05, 2] = np.nan
+    y = X[:, 0] - np.nan_to_num(X[:, 2]) + 0.1 * rng.normal(size=300)
+    dense = TabularMLPRegressor(**FAST, random_state=0).fit(X, y)
+    assert dense.encoding_.n_numeric == 6 and dense.encoding_.n_binary == 1  # the indicator of column 2
+    Xs = sp.csr_matrix(np.nan_to_num(X))
+    sparse = TabularMLPRegressor(**FAST, random_state=0).fit(Xs, y)
+    np.testing.assert_allclose(sparse.predict(Xs), TabularMLPRegressor(**FAST, random_state=0).fit(
+        np.nan_to_num(X), y).predict(np.nan_to_num(X)), rtol=1e-5)  # fmt: skip
+    # categorical columns by index in an object array
+    Xo = X.astype(object)
+    Xo[:, 5] = rng.choice(["a", "b", "c"], 300)
+    model = TabularMLPRegressor(**FAST, categorical_features=[5], random_state=0).fit(Xo, y)
+    assert model.encoding_.categorical_columns_.tolist() == [5]
+    with pytest.raises(ValueError, match="not declared categorical"):
+        TabularMLPRegressor(**FAST).fit(Xo, y)
+
+
+@pytest.mark.parametrize("Model", [TabularMLPClassifier, TabularMLPRegressor])
+def test_determinism_and_dtypes(Model):
+    X, y, score = table(300)
+    target = y if Model is TabularMLPClassifier else score
+    first = Model(**FAST, random_state=3).fit(X, target)
+    second = Model(**FAST, random_state=3).fit(X, target)
+    np.testing.assert_array_equal(first._params, second._params)
+    assert first._params.dtype == np.float32
+    other = Model(**FAST, random_state=4).fit(X, target)
+    assert not np.array_equal(first._params, other._params)
+    double = Model(**FAST, random_state=3, dtype="float64").fit(X, target)
+    assert double._params.dtype == np.float64
+    if Model is TabularMLPClassifier:
+        agree = np.mean(double.predict(X) == first.predict(X))
+        assert agree > 0.97
+    else:
+        np.testing.assert_allclose(double.predict(X), first.predict(X), rtol=0.1, atol=0.1 * np.std(score))
+
+
+def test_one_and_two_threads_train_the_same_model():
+    X, y, _ = table(600)
+    model = TabularMLPClassifier(max_iter=4, dtype="float64", random_state=0)
+    two = clone(model).fit(X, y)
+    with threadpool_limits(1):
+        one = clone(model).fit(X, y)
+    np.testing.assert_allclose(two._params, one._params, rtol=1e-9, atol=1e-12)
+
+
+def test_pickling_and_clone():
+    X, y, _ = table()
+    model = TabularMLPClassifier(**FAST, random_state=0).fit(X, y)
+    loaded = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+    assert loaded.coefs_[0].base is not None  # views of the parameter buffer again
+    unfitted = clone(model)
+    assert not hasattr(unfitted, "coefs_") and unfitted.get_params() == model.get_params()
+
+
+def test_grid_search_and_cross_validation_over_the_recipe():
+    X, y, _ = table()
+    search = GridSearchCV(TabularMLPClassifier(**FAST, random_state=0), {"numerical_embedding": ["pbld", None]}, cv=2)
+    search.fit(X, y)
+    assert search.best_params_["numerical_embedding"] in ("pbld", None)
+    scores = cross_validate(make_pipeline(FunctionTransformer(), TabularMLPRegressor(**FAST)), X, y == "yes", cv=2)
+    assert np.all(np.isfinite(scores["test_score"]))
+
+
+def test_sample_weight_routing_and_ones():
+    X, y, _ = table()
+    ones = TabularMLPClassifier(**FAST, random_state=0).fit(X, y, sample_weight=np.ones(len(y)))
+    none = TabularMLPClassifier(**FAST, random_state=0).fit(X, y)
+    np.testing.assert_allclose(ones._params, none._params, rtol=1e-6, atol=1e-7)
+    weights = np.where(y == "yes", 5.0, 1.0)
+    with config_context(enable_metadata_routing=True):
+        pipeline = make_pipeline(
+            FunctionTransformer(), TabularMLPClassifier(**FAST, random_state=0).set_fit_request(sample_weight=True)
+        )  # fmt: skip
+        pipeline.fit(X, y, sample_weight=weights)
+    direct = TabularMLPClassifier(**FAST, random_state=0).fit(X, y, sample_weight=weights)
+    np.testing.assert_array_equal(pipeline[-1]._params, direct._params)
+    assert np.mean(direct.predict(X) == "yes") > np.mean(none.predict(X) == "yes")
+
+
+def test_a_validation_set_of_ones_own():
+    X, y, _ = table(500)
+    model = TabularMLPClassifier(**FAST, random_state=0).fit(X.iloc[:400], y[:400], X_val=X.iloc[400:], y_val=y[400:])
+    assert len(model.validation_scores_) == 12
+    accuracy = np.mean(model.predict(X.iloc[400:]) == y[400:])
+    assert accuracy == pytest.approx(model.validation_scores_[model.best_epoch_ - 1])
+    with pytest.raises(ValueError, match="not in y"):
+        TabularMLPClassifier(**FAST).fit(X.iloc[:400], y[:400], X_val=X.iloc[400:], y_val=np.full(100, "maybe"))
+
+
+def test_without_validation_the_last_epoch_stays():
+    X, y, _ = table()
+    model = TabularMLPClassifier(**FAST, select_best_epoch=False, random_state=0).fit(X, y)
+    assert model.validation_scores_ is None and model.best_epoch_ == 12
+
+
+def test_bad_input():
+    X, y, _ = table()
+    with pytest.raises(ValueError, match="infinity"):
+        TabularMLPClassifier(**FAST).fit(X.assign(age=np.inf), y)
+    with pytest.raises(ValueError, match="2 classes"):
+        TabularMLPClassifier(**FAST).fit(X, np.full(len(y), "yes"))
+    with pytest.raises(ValueError, match="rows"):
+        TabularMLPClassifier(**FAST).fit(X, y[:-1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        TabularMLPClassifier(max_iter=1, hidden_layer_sizes=(4,)).fit(X.iloc[:3], y[:3])  # tiny: no split
