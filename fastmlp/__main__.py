@@ -1,4 +1,4 @@
-"""``python -m fastmlp precompile [--dtypes float64 float32] [--no-own-options]``."""
+"""``python -m fastmlp precompile [--dtypes float64 float32] [--no-own-options] [--no-tabular]``."""
 
 import argparse
 import json
@@ -14,11 +14,16 @@ def main(argv=None):
     command.add_argument("--dtypes", nargs="+", default=["float64", "float32"], choices=["float64", "float32"])
     command.add_argument("--no-own-options", action="store_true",
                          help="skip the kernels of fastmlp's own activations and dropout")  # fmt: skip
+    command.add_argument("--no-tabular", action="store_true",
+                         help="skip the kernels of TabularMLPClassifier and TabularMLPRegressor")  # fmt: skip
     command.add_argument("--sequential", action="store_true", help="one dtype after the other, in this process")
     command.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    seconds = precompile(args.dtypes, own_options=not args.no_own_options, parallel=False if args.sequential else None)
+    seconds = precompile(
+        args.dtypes, own_options=not args.no_own_options, tabular=not args.no_tabular,
+        parallel=False if args.sequential else None,
+    )  # fmt: skip
     if args.json:
         print(json.dumps(seconds))
         return

@@ -30,7 +30,14 @@ class FitCallbacks:
         self.task = None
 
     def _weights(self):
-        """Copies of the weights: training goes on updating them in place."""
+        """Copies of the weights: training goes on updating them in place. A
+        tabular model's are its whole parameter buffer (its prediction reads
+        that), with ``coefs_`` and ``intercepts_`` views of the copy."""
+        network = self.estimator.__dict__.get("_network")
+        if network is not None:
+            params = self.estimator._params.copy()
+            coefs, intercepts = network.layout.views(params)
+            return {"_params": params, "coefs_": coefs, "intercepts_": intercepts}
         return {
             "coefs_": [W.copy() for W in self.estimator.coefs_],
             "intercepts_": [b.copy() for b in self.estimator.intercepts_],

@@ -18,13 +18,13 @@ import numpy as np
 _CHILD = "FASTMLP_PRECOMPILE_CHILD"
 
 
-def precompile(dtypes=("float64", "float32"), *, own_options=True, parallel=None):
+def precompile(dtypes=("float64", "float32"), *, own_options=True, tabular=True, parallel=None):
     """Compile every kernel a fit and a prediction need, into Numba's on-disk
     cache, so that the first fit of a new process loads them instead.
 
     A cold compile costs about 10 s per dtype on a 2-core machine, and as
-    much again for fastmlp's own activations and dropout; a load from the
-    cache, 0.2-0.35 s. Run this once where the models will train: on each
+    much again for fastmlp's own activations and dropout, and again for the
+    tabular models; a load from the cache, 0.2-0.35 s. Run this once where the models will train: on each
     Dask worker (``client.run(fastmlp.precompile)``), or in a container
     image's build (``RUN python -m fastmlp precompile``). The cache lives
     next to fastmlp's sources (or in ``NUMBA_CACHE_DIR``) and holds code for
@@ -49,6 +49,9 @@ def precompile(dtypes=("float64", "float32"), *, own_options=True, parallel=None
     own_options : bool, default=True
         Also compile the kernels of fastmlp's own activations and dropout
         (a second specialisation, see the README).
+    tabular : bool, default=True
+        Also compile the kernels of ``TabularMLPClassifier`` and
+        ``TabularMLPRegressor`` (a third specialisation).
     parallel : bool, default=None
         One process per dtype; None: when more than one core is allowed.
 
@@ -66,20 +69,20 @@ def precompile(dtypes=("float64", "float32"), *, own_options=True, parallel=None
     if not CACHE_ENABLED:
         warnings.warn("FASTMLP_DISABLE_CACHE is set: precompile caches nothing for other processes.", RuntimeWarning)
     if os.environ.get(_CHILD):
-        return _compile_here(dtypes, own_options)
+        return _compile_here(dtypes, own_options, tabular)
     if parallel is None:
         from ._threads import allowed_threads
 
         parallel = len(dtypes) > 1 and allowed_threads() > 1 and CACHE_ENABLED
     with _cache_lock():
         if not parallel:
-            return _compile_here(dtypes, own_options)
-        return _compile_in_processes(dtypes, own_options)
+            return _compile_here(dtypes, own_options, tabular)
+        return _compile_in_processes(dtypes, own_options, tabular)
 
 
-def _compile_here(dtypes, own_options):
+def _compile_here(dtypes, own_options, tabular):
     """Fit and predict tiny models of each dtype: every kernel they call compiles (or loads)."""
-    from . import MLPClassifier
+    from . import MLPClassifier, TabularMLPClassifier
 
     X = np.random.RandomState(0).normal(size=(40, 3))
     y = np.arange(40) % 3
@@ -95,13 +98,17 @@ def _compile_here(dtypes, own_options):
                     dropout = options.get("dropout", 0.0) if solver == "adam" else 0.0
                     params = {**options, "dropout": dropout}
                     MLPClassifier((4, 3), solver=solver, max_iter=2, random_state=0, **params).fit(data, y).predict(data)
+            if tabular:
+                model = TabularMLPClassifier(hidden_layer_sizes=(4, 3), max_iter=2, dtype=str(np.dtype(dtype)))
+                model.fit(X, y).predict(X)
         seconds[str(np.dtype(dtype))] = time.perf_counter() - start
     return seconds
 
 
-def _compile_in_processes(dtypes, own_options):
+def _compile_in_processes(dtypes, own_options, tabular):
     """One ``python -m fastmlp precompile`` per dtype, all at once; their times."""
     command = [sys.executable, "-m", "fastmlp", "precompile", "--json"] + ([] if own_options else ["--no-own-options"])
+    command += [] if tabular else ["--no-tabular"]
     env = dict(os.environ, **{_CHILD: "1"})
     children = [
         subprocess.Popen([*command, "--dtypes", str(np.dtype(d))], env=env, stdout=subprocess.PIPE, text=True)

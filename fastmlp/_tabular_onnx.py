@@ -3,8 +3,9 @@ standard operators (through skl2onnx, as ``fastmlp.onnx`` exports the MLPs).
 
 The graph takes the table as the model took it: a DataFrame's columns one
 input each, ``(n, 1)``: numeric columns as floats (NaN for missing),
-categorical ones as strings, integers or booleans (a missing or unseen
-category is any value not among the training's: an empty string, say); an
+categorical ones as strings or integers (booleans as 0 and 1; a missing or
+unseen category is any value not among the training's: an empty string,
+say; ``fastmlp.onnx.table_inputs`` makes them from a DataFrame); an
 array as one ``(n, n_features)`` float input. Then, as ``_tabular_encoding``
 and the kernels compute it:
 
@@ -34,7 +35,6 @@ def initial_types(model, X_sample):
     (named as the column; floats for numeric columns, the categories' type
     for categorical ones), or one ``X`` of all the features."""
     from skl2onnx.common.data_types import (
-        BooleanTensorType,
         DoubleTensorType,
         FloatTensorType,
         Int64TensorType,
@@ -57,7 +57,8 @@ def initial_types(model, X_sample):
             types.append((str(name), float_type([None, 1])))
             continue
         kind = _category_kind(categorical[j])
-        tensor = {"string": StringTensorType, "int": Int64TensorType, "bool": BooleanTensorType}.get(kind, float_type)
+        # booleans as integers 0 and 1: a bool tensor has no value for missing
+        tensor = {"string": StringTensorType, "int": Int64TensorType, "bool": Int64TensorType}.get(kind, float_type)
         types.append((str(name), tensor([None, 1])))
     return types
 
@@ -147,10 +148,7 @@ def _category_index(scope, container, operator, j, categories):
     order, 0 for any other value."""
     kind = _category_kind(categories)
     value = operator.inputs[j].full_name
-    if kind == "bool":
-        value = _node(scope, container, "Cast", [value], to=7)  # INT64
-        keys = {"keys_int64s": [int(c) for c in categories]}
-    elif kind == "int":
+    if kind in ("bool", "int"):
         keys = {"keys_int64s": [int(c) for c in categories]}
     elif kind == "float":
         value = _node(scope, container, "Cast", [value], to=_float())
@@ -297,3 +295,30 @@ def parser(scope, model, inputs, custom_parsers=None):
     else:
         operator.outputs.append(scope.declare_local_variable("variable", FloatTensorType()))
     return list(operator.outputs)
+
+
+def table_inputs(model, X):
+    """The inputs of a tabular model's ONNX graph for the rows of ``X`` (a
+    DataFrame, or an array for a model without categorical columns): a dict
+    of ``(n, 1)`` arrays by column name (``X`` for an array), missing
+    categories as empty strings (or any value not among the training's)."""
+    float_dtype = model._params.dtype
+    if not hasattr(X, "columns"):
+        return {"X": np.asarray(X, dtype=float_dtype)}
+    categorical = dict(zip(model.encoding_.categorical_columns_, _category_lists(model.encoding_)))
+    feeds = {}
+    for j, name in enumerate(X.columns):
+        column = X[name]
+        if j not in categorical:
+            values = column.to_numpy(dtype=float_dtype, na_value=np.nan)
+        else:
+            kind = _category_kind(categorical[j])
+            present = column.notna().to_numpy()
+            if kind == "string":
+                values = np.where(present, column.astype(object).astype(str).to_numpy(), "").astype(object)
+            elif kind in ("int", "bool"):  # booleans as 0 and 1; missing as a value no category has
+                values = np.where(present, column.astype(object).where(present, 0).to_numpy(), -(2**62)).astype(np.int64)
+            else:
+                values = column.to_numpy(dtype=float_dtype, na_value=np.nan)
+        feeds[str(name)] = values.reshape(-1, 1)
+    return feeds

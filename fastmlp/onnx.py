@@ -90,6 +90,17 @@ def to_onnx(estimator, X_sample, *, target_opset=None, options=None):
     return skl2onnx.to_onnx(estimator, X_sample, target_opset=target_opset, options=options)
 
 
+def table_inputs(estimator, X):
+    """What a tabular model's ONNX graph takes for the rows of ``X``: a dict
+    of ``(n, 1)`` arrays by column name (a DataFrame; missing categories as
+    empty strings), or ``{"X": X}`` for an array, to pass to onnxruntime's
+    ``InferenceSession.run(None, inputs)``."""
+    from ._tabular_onnx import table_inputs as inputs
+
+    check_is_fitted(estimator)
+    return inputs(estimator, X)
+
+
 def register():
     """Register fastmlp's estimators with skl2onnx (idempotent)."""
     skl2onnx = _skl2onnx()

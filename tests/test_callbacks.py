@@ -124,3 +124,24 @@ def test_weights_are_copied_only_for_a_callback_that_asks_for_the_model(monkeypa
     assert copies == []  # StopAfter takes no fitted_estimator
     _fit(MLPClassifier((8,), max_iter=3, random_state=0).set_callbacks(ScoringMonitor(scoring="accuracy")), X, y)
     assert len(copies) == 3 + 1
+
+
+def test_tabular_models_take_callbacks_and_a_progress_bar(capsys):
+    pytest.importorskip("rich", reason="the progress bar needs rich: pip install 'fastmlp[progress]'")
+    from sklearn.callback import ProgressBar
+
+    from fastmlp import TabularMLPClassifier
+
+    monitor = ScoringMonitor(scoring="accuracy")
+    est = _fit(TabularMLPClassifier(hidden_layer_sizes=(16,), max_iter=5, random_state=0).set_callbacks(monitor), X, y)
+    rows = monitor.get_logs().data
+    epochs = sorted((row for row in rows if row["task_name"] == "epoch"), key=lambda row: row["task_id"])
+    assert len(epochs) == est.n_iter_ == 5
+    assert len({row["accuracy"] for row in epochs}) > 1  # each epoch's own model, not the last one's
+    (root,) = [row for row in rows if row["task_name"] == "fit"]
+    assert root["accuracy"] == est.score(X, y)  # the best epoch's weights, restored at the end
+    callback = StopAfter(2)
+    est = _fit(TabularMLPClassifier(hidden_layer_sizes=(8,), max_iter=50, random_state=0).set_callbacks(callback), X, y)
+    assert est.n_iter_ == 2 and callback.events[:3] == ["setup", "begin fit", "begin epoch"]
+    _fit(TabularMLPClassifier(hidden_layer_sizes=(8,), max_iter=3, random_state=0).set_callbacks(ProgressBar()), X, y)
+    assert "TabularMLPClassifier - fit" in capsys.readouterr().out

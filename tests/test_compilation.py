@@ -1,5 +1,9 @@
 """Compilation: one specialisation per dtype, and import without a writable cache."""
 
+import json
+import os
+import subprocess
+import sys
 import warnings
 
 import numba
@@ -8,13 +12,22 @@ import pytest
 import scipy.sparse as sp
 from sklearn.datasets import make_classification
 
-from fastmlp import MLPClassifier, MLPRegressor, _backprop, _config
+from fastmlp import MLPClassifier, MLPRegressor, TabularMLPClassifier, TabularMLPRegressor, _backprop, _config
 from fastmlp import _solvers as solvers_module
+
+
+TABULAR_CONFIGS = [
+    dict(),
+    dict(hidden_layer_sizes=(4,), numerical_embedding=None, scale_layer=False, parametric_activation=False,
+         dropout=0.0, activation="relu"),  # fmt: skip
+    dict(hidden_layer_sizes=(3, 2), activation="gelu", parametrization="standard", max_one_hot_levels=2),
+]
 
 
 def test_one_specialisation_per_dtype_whatever_the_network():
     """scikit-learn's options compile one specialisation per dtype (``extras``
-    typed None); fastmlp's own activations and dropout, whichever, one more."""
+    typed None); fastmlp's own activations and dropout, whichever, one more;
+    the tabular models, whatever their recipe, one more again."""
     X, y = make_classification(n_samples=60, n_features=6, random_state=0)
     configs = [
         dict(hidden_layer_sizes=(), activation="identity", solver="sgd"),
@@ -39,17 +52,31 @@ def test_one_specialisation_per_dtype_whatever_the_network():
                 for data in (dense, sp.csr_matrix(dense), readonly, np.asfortranarray(dense)):
                     MLPClassifier(max_iter=2, random_state=0, **params).fit(data, y).predict_proba(data)
                     MLPRegressor(max_iter=2, random_state=0, **params).fit(data, y_readonly, sample_weight=np.ones(60))
-    for kernel in (_backprop.train_epoch_inplace, _backprop.full_batch_loss_and_grad, _backprop.predict_inplace):
-        extras = kernel.py_func.__code__.co_varnames.index("extras")
-        kinds = sorted((str(sig[0].dtype), sig[extras] == numba.types.none) for sig in kernel.signatures)
-        assert kinds == [("float32", False), ("float32", True), ("float64", False), ("float64", True)], kinds
+            for params in TABULAR_CONFIGS:
+                name = str(np.dtype(dtype))
+                TabularMLPClassifier(max_iter=2, random_state=0, dtype=name, **params).fit(X, y).predict(X)
+                TabularMLPRegressor(max_iter=2, random_state=0, dtype=name, **params).fit(X, y, sample_weight=np.ones(60))
+    for kernel, tabular in ((_backprop.train_epoch_inplace, "tabular"), (_backprop.full_batch_loss_and_grad, "spec"),
+                            (_backprop.predict_inplace, "spec")):  # fmt: skip
+        names = kernel.py_func.__code__.co_varnames
+        extras, tabular = names.index("extras"), names.index(tabular)
+        kinds = sorted(
+            (str(sig[0].dtype), sig[extras] == numba.types.none, sig[tabular] == numba.types.none)
+            for sig in kernel.signatures
+        )  # fmt: skip
+        # scikit-learn's options; fastmlp's own; the tabular models' (not lbfgs')
+        expected = [("float32", False, False), ("float32", False, True), ("float32", True, True),
+                    ("float64", False, False), ("float64", False, True), ("float64", True, True)]  # fmt: skip
+        if kernel is _backprop.full_batch_loss_and_grad:
+            expected = [kind for kind in expected if kind[2]]
+        assert kinds == expected, (kernel, kinds)
     # helpers too: a literal argument (0, False) would compile one more per value.
     # (Helpers list their signatures only when compiled in this process, as in a
     # clean clone's CI run; kernels loaded from the cache leave them empty.)
     from fastmlp import _forward, _team
 
     if _forward.forward_batch_inplace.signatures:
-        assert len(_forward.forward_batch_inplace.signatures) == 4, _forward.forward_batch_inplace.signatures
+        assert len(_forward.forward_batch_inplace.signatures) == 6, _forward.forward_batch_inplace.signatures
         assert len(_team.team_total.signatures) == 1, _team.team_total.signatures
 
 
@@ -136,4 +163,34 @@ def test_fits_and_predictions_call_no_internal_kernel_from_python(monkeypatch):
         MLPRegressor(max_iter=3, random_state=0, activation="mish").fit(X, y).predict(np.asfortranarray(X))
         forward_pass(X, model.coefs_, model.intercepts_, hidden_activation="relu", output_activation="logistic")
         dropout_masks(5, (4, 3), 0.5)
+        TabularMLPClassifier(max_iter=3, random_state=0).fit(X, y).predict_proba(X)
+        TabularMLPRegressor(max_iter=3, random_state=0, dtype="float64").fit(X, y).predict(X)
     assert called == []
+
+
+_MLP_FIT_COMPILES = r"""
+import json
+import numpy as np
+import fastmlp
+from fastmlp import _backprop, _input_layers
+X = np.random.RandomState(0).normal(size=(50, 4))
+fastmlp.MLPClassifier((5,), max_iter=5).fit(X, np.arange(50) % 2).predict(X)
+compiled = {
+    "input layers": [len(k.signatures) for k in (_input_layers.input_layers_forward_inplace,
+                                                 _input_layers.input_layers_backward_inplace)],
+    "epoch, tabular": [str(sig[-4]) for sig in _backprop.train_epoch_inplace.signatures],
+    "prediction, tabular": [str(sig[-1]) for sig in _backprop.predict_inplace.signatures],
+}
+print(json.dumps(compiled))
+"""
+
+
+def test_a_first_mlp_fit_compiles_no_tabular_code(tmp_path):
+    """With an empty cache, a fit of scikit-learn's model compiles none of the
+    tabular models' code: their input layers' kernels stay uncompiled and
+    the kernels it compiles take None for them."""
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path))
+    env.pop("FASTMLP_DISABLE_CACHE", None)
+    out = subprocess.run([sys.executable, "-c", _MLP_FIT_COMPILES], env=env, capture_output=True, text=True, check=True)
+    compiled = json.loads(out.stdout.strip().splitlines()[-1])
+    assert compiled == {"input layers": [0, 0], "epoch, tabular": ["none"], "prediction, tabular": ["none"]}

@@ -73,3 +73,15 @@ def test_arrays_and_a_fitted_search_are_accepted():
     display = TrainingCurveDisplay.from_estimator(search)
     np.testing.assert_array_equal(display.lines_["loss"].get_ydata(), search.best_estimator_.loss_curve_)
     plt.close("all")
+
+
+def test_a_tabular_model_draws_its_curves():
+    from fastmlp import TabularMLPClassifier
+
+    clf = _fit(TabularMLPClassifier(hidden_layer_sizes=(16,), max_iter=6, random_state=0), X[:500], y[:500])
+    display = TrainingCurveDisplay.from_estimator(clf)
+    for key, curve in (("loss", clf.loss_curve_), ("validation_loss", clf.validation_loss_curve_),
+                       ("validation_score", clf.validation_scores_)):  # fmt: skip
+        np.testing.assert_array_equal(display.lines_[key].get_ydata(), curve)
+    assert len(clf.validation_scores_) == 6
+    plt.close("all")
