@@ -106,9 +106,14 @@ def count(checkout, workload, library):
     name = path.name if path.parent.name == "fastmlp-checkouts" else re.sub(r"\W", "_", str(path))
     cache = WORK / "numba-cache" / name
     profile = WORK / f"callgrind.{name}.{workload}.out"
+    # NUMBA_CPU_NAME: kernels compiled for x86-64-v2 (SSE4.2, no VEX): under
+    # valgrind 3.19, LLVM's code for the CPU valgrind reports ran into an
+    # AVX encoding valgrind cannot decode (``vmovq xmm, xmm``, 0xC5 0x79 0xD6,
+    # SIGILL) once 521a8fc's SGD step was compiled in. The counts are then of
+    # SSE code, the same target for both checkouts.
     env = dict(
         os.environ, NUMBA_CACHE_DIR=str(cache), NUMBA_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
-        OMP_NUM_THREADS="1", PYTHONHASHSEED="0",
+        OMP_NUM_THREADS="1", PYTHONHASHSEED="0", NUMBA_CPU_NAME="x86-64-v2", NUMBA_CPU_FEATURES="",
     )  # fmt: skip
     valgrind = [
         os.environ.get("VALGRIND", "valgrind"), "--tool=callgrind", "--smc-check=all", "--instr-atstart=no",

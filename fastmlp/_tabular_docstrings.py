@@ -77,8 +77,8 @@ _INTRO = """{kind} on tables: RealMLP-TD's recipe on fastmlp's kernels.
     robust_scale : bool, default=True
         Numeric and one-hot columns centred on their median and divided by
         their interquartile range (half their range where it is 0), as
-        RealMLP's; False: left as they are (missing values still take the
-        median).
+        RealMLP's; False: by their mean and standard deviation (as
+        ``StandardScaler``). A missing value takes the centre (0).
 
     smooth_clip : bool, default=True
         Then ``x / sqrt(1 + (x / 3)^2)``, bounding each value to (-3, 3).

@@ -17,6 +17,8 @@ categorical columns, a numpy array, a sparse matrix) into three blocks:
   column per category, missing all 0, as pytabkit encodes them), then the
   missing-value indicators; each column median-centred, robust-scaled and
   clipped as the numeric ones (RealMLP scales its one-hot columns too);
+  ``robust_scale=False`` centres and scales by the mean and the standard
+  deviation instead (as ``StandardScaler``);
 - ``codes`` (n, n_embedded) int64: the categorical columns with more levels,
   as indices 1..K of their training categories in sorted order, 0 for a
   missing value or a category not seen in training.
@@ -125,23 +127,30 @@ def _numeric_block(X, columns):
     return block
 
 
-def _robust_statistics(block):
-    """Per column of ``block`` (NaN for missing): the median and the factor
+def _statistics(block, robust):
+    """Per column of ``block`` (NaN for missing): its centre and the factor
     ``1 / scale`` of the values present (0 for a constant column or one with
-    no values)."""
+    no values): the median and the interquartile range (half the range where
+    the quartiles coincide), or with ``robust`` False the mean and the
+    standard deviation."""
     n_columns = block.shape[1]
     if n_columns == 0 or block.shape[0] == 0:
         return np.zeros(n_columns), np.zeros(n_columns)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
-        median = np.nan_to_num(np.nanquantile(block, 0.5, axis=0))
-        centred = block - median
-        scale = np.nanquantile(centred, 0.75, axis=0) - np.nanquantile(centred, 0.25, axis=0)
-        half_range = 0.5 * (np.nanmax(centred, axis=0) - np.nanmin(centred, axis=0))
-    scale = np.nan_to_num(np.where(scale == 0, half_range, scale))
+        if robust:
+            centre = np.nan_to_num(np.nanquantile(block, 0.5, axis=0))
+            centred = block - centre
+            scale = np.nanquantile(centred, 0.75, axis=0) - np.nanquantile(centred, 0.25, axis=0)
+            half_range = 0.5 * (np.nanmax(centred, axis=0) - np.nanmin(centred, axis=0))
+            scale = np.where(scale == 0, half_range, scale)
+        else:
+            centre = np.nan_to_num(np.nanmean(block, axis=0))
+            scale = np.nanstd(block, axis=0)
+    scale = np.nan_to_num(scale)
     factor = np.zeros(n_columns)
     np.divide(1.0, scale, out=factor, where=scale > 0)
-    return median, factor
+    return centre, factor
 
 
 def smooth_clip(z):
@@ -190,8 +199,8 @@ class TabularEncoding:
         #: rows of each embedding table: the categories and row 0 (missing or unseen)
         self.embedding_sizes_ = levels[self.embedded_]
         binary, _ = self._binary_and_codes(X, numeric)
-        self.numeric_median_, self.numeric_factor_ = _robust_statistics(numeric)
-        self.binary_median_, self.binary_factor_ = _robust_statistics(binary)
+        self.numeric_center_, self.numeric_factor_ = _statistics(numeric, self.robust_scale)
+        self.binary_center_, self.binary_factor_ = _statistics(binary, self.robust_scale)
         return self
 
     @property
@@ -222,21 +231,17 @@ class TabularEncoding:
         parts.append(np.isnan(numeric[:, self.imputed_]).astype(np.float64))
         return np.hstack(parts) if parts else np.zeros((n_rows, 0)), index[:, self.embedded_]
 
-    def _scaled(self, block, median, factor):
-        """Robust scaling and smooth clipping as switched on; NaN (missing) -> 0, the median."""
-        if self.robust_scale:
-            block = (block - median) * factor
-        elif np.isnan(block).any():
-            block = np.where(np.isnan(block), median, block)
-        block = np.nan_to_num(block, nan=0.0)
+    def _scaled(self, block, center, factor):
+        """Scaling and smooth clipping as switched on; NaN (missing) -> 0, the centre."""
+        block = np.nan_to_num((block - center) * factor, nan=0.0)
         return smooth_clip(block) if self.clip else block
 
     def transform(self, X, dtype=np.float64):
         """``(numeric, binary, codes)`` of ``X``'s rows; see the module's docstring."""
         numeric = _numeric_block(X, self.numeric_columns_)
         binary, codes = self._binary_and_codes(X, numeric)
-        numeric = self._scaled(numeric, self.numeric_median_, self.numeric_factor_)
-        binary = self._scaled(binary, self.binary_median_, self.binary_factor_)
+        numeric = self._scaled(numeric, self.numeric_center_, self.numeric_factor_)
+        binary = self._scaled(binary, self.binary_center_, self.binary_factor_)
         return np.ascontiguousarray(numeric, dtype=dtype), np.ascontiguousarray(binary, dtype=dtype), codes
 
     def table_for_kernels(self, X, dtype):

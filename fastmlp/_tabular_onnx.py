@@ -9,8 +9,8 @@ say; ``fastmlp.onnx.table_inputs`` makes them from a DataFrame); an
 array as one ``(n, n_features)`` float input. Then, as ``_tabular_encoding``
 and the kernels compute it:
 
-- numeric columns: missing-value indicators (``IsNaN``), the median and the
-  robust scale (``Sub``, ``Mul``, ``Where``), smooth clipping (``Div`` by
+- numeric columns: missing-value indicators (``IsNaN``), the centre and the
+  scale (``Sub``, ``Mul``, ``Where``), smooth clipping (``Div`` by
   ``Sqrt(1 + (x / 3)^2)``);
 - categorical columns: ``LabelEncoder`` (ai.onnx.ml) to their index (0 for
   missing or unseen), then ``Gather`` from the one-hot table or from the
@@ -124,17 +124,13 @@ def _columns(scope, container, operator, columns, proto_dtype):
     return parts[0] if len(parts) == 1 else _node(scope, container, "Concat", parts, axis=1)
 
 
-def _scaled(scope, container, block, missing, median, factor, encoding, proto_dtype, dtype):
-    """Robust scaling and smooth clipping of ``block`` (missing values, where
-    ``missing`` is given, to 0 after scaling: the median)."""
-    if encoding.robust_scale:
-        centred = _node(scope, container, "Sub", [block, _initializer(scope, container, proto_dtype, median.astype(dtype))])
-        block = _node(scope, container, "Mul", [centred, _initializer(scope, container, proto_dtype, factor.astype(dtype))])
-        fill = _constant(scope, container, proto_dtype, 0.0)
-    else:
-        fill = _initializer(scope, container, proto_dtype, median.astype(dtype))
+def _scaled(scope, container, block, missing, center, factor, encoding, proto_dtype, dtype):
+    """Scaling and smooth clipping of ``block`` (missing values, where
+    ``missing`` is given, to 0 after scaling: the centre)."""
+    centred = _node(scope, container, "Sub", [block, _initializer(scope, container, proto_dtype, center.astype(dtype))])
+    block = _node(scope, container, "Mul", [centred, _initializer(scope, container, proto_dtype, factor.astype(dtype))])
     if missing is not None:
-        block = _node(scope, container, "Where", [missing, fill, block])
+        block = _node(scope, container, "Where", [missing, _constant(scope, container, proto_dtype, 0.0), block])
     if encoding.clip:
         ratio = _node(scope, container, "Div", [block, _constant(scope, container, proto_dtype, 3.0)])
         one_plus = _node(scope, container, "Add", [_node(scope, container, "Mul", [ratio, ratio]),
@@ -198,7 +194,7 @@ def _input_layers(scope, container, operator, proto_dtype, dtype):
         indicator = _node(scope, container, "Gather", [missing, imputed], axis=1)
         binary_parts.append(_node(scope, container, "Cast", [indicator], to=proto_dtype))
     if n:
-        numeric = _scaled(scope, container, numeric, missing, encoding.numeric_median_, encoding.numeric_factor_,
+        numeric = _scaled(scope, container, numeric, missing, encoding.numeric_center_, encoding.numeric_factor_,
                           encoding, proto_dtype, dtype)  # fmt: skip
     if n and n_mix:
         frequency = network.view(params, "frequency").reshape(n, n_freq) * dtype(_TWO_PI)
@@ -218,7 +214,7 @@ def _input_layers(scope, container, operator, proto_dtype, dtype):
         parts.append(numeric)
     if binary_parts:
         block = binary_parts[0] if len(binary_parts) == 1 else _node(scope, container, "Concat", binary_parts, axis=1)
-        parts.append(_scaled(scope, container, block, None, encoding.binary_median_, encoding.binary_factor_,
+        parts.append(_scaled(scope, container, block, None, encoding.binary_center_, encoding.binary_factor_,
                              encoding, proto_dtype, dtype))  # fmt: skip
     parts += embedded
     X0 = parts[0] if len(parts) == 1 else _node(scope, container, "Concat", parts, axis=1)

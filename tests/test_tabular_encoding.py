@@ -93,9 +93,12 @@ def test_one_category_and_all_missing_columns():
 def test_switches():
     X = table()
     numeric, binary, _ = TabularEncoding(robust_scale=False, clip=False).fit(X).transform(X)
-    np.testing.assert_allclose(numeric[:, 0], X["num"])
+    num = X["num"].to_numpy()
+    np.testing.assert_allclose(numeric[:, 0], (num - num.mean()) / num.std())  # as StandardScaler
     gaps = X["gaps"].to_numpy()
-    np.testing.assert_allclose(numeric[:, 1], np.where(np.isnan(gaps), np.nanquantile(gaps, 0.5), gaps))
+    present = ~np.isnan(gaps)
+    np.testing.assert_allclose(numeric[present, 1], (gaps[present] - gaps[present].mean()) / gaps[present].std())
+    assert np.all(numeric[~present, 1] == 0)  # the mean
     _, _, codes = TabularEncoding(max_one_hot_levels=100).fit(X).transform(X)
     assert codes.shape[1] == 0
 
