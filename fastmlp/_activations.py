@@ -21,7 +21,16 @@ vectorisable functions of ``_elementary``, so that LLVM vectorises it.
 import numpy as np
 
 from ._config import kernel
-from ._elementary import exp_approx, expm1_approx, log1p_unit, normal_cdf, normal_cdf_given, tanh_approx
+from ._elementary import (
+    exp_approx,
+    exp_approx32,
+    expm1_approx,
+    expm1_approx32,
+    log1p_unit,
+    normal_cdf,
+    normal_cdf_given,
+    tanh_approx,
+)
 
 IDENTITY, LOGISTIC, TANH, RELU, EXP, SOFTMAX, LEAKY_RELU, ELU, SELU, GELU, SILU, SOFTPLUS, MISH = range(13)
 
@@ -343,6 +352,35 @@ def parametric(z, f, d, alpha):
     return z + alpha * (f - z), 1.0 + alpha * (d - 1.0), f - z
 
 
+_SELU_SCALE_32, _SELU_SCALE_ALPHA_32 = np.float32(SELU_SCALE), np.float32(SELU_SCALE * SELU_ALPHA)
+_ONE_32, _TWO_32, _ZERO_32, _MISH_SATURATION_32 = np.float32(1.0), np.float32(2.0), np.float32(0.0), np.float32(20.0)
+
+
+@kernel(math="ordered", inline=True)
+def selu_and_derivative32(z):
+    """:func:`selu_and_derivative` of a float32, in float32."""
+    m = expm1_approx32(min(z, _ZERO_32))
+    positive = z > _ZERO_32
+    return (_SELU_SCALE_32 * z if positive else _SELU_SCALE_ALPHA_32 * m), (
+        _SELU_SCALE_32 if positive else _SELU_SCALE_ALPHA_32 * (m + _ONE_32)
+    )
+
+
+@kernel(math="ordered", inline=True)
+def mish_and_derivative32(z):
+    """:func:`mish_and_derivative` of a float32, in float32."""
+    e = exp_approx32(min(z, _MISH_SATURATION_32))
+    n = e * (e + _TWO_32)
+    t = n / (n + _TWO_32)
+    return z * t, t + z * (_ONE_32 - t * t) * (e / (_ONE_32 + e))
+
+
+@kernel(math="ordered", inline=True)
+def parametric32(z, f, d, alpha):
+    """:func:`parametric` in float32."""
+    return z + alpha * (f - z), _ONE_32 + alpha * (d - _ONE_32), f - z
+
+
 @kernel(math="ordered")
 def add_bias_activate_parametric(Z, b, code, alpha, D, G):
     """The training forward step of a parametric activation (RealMLP's):
@@ -350,8 +388,24 @@ def add_bias_activate_parametric(Z, b, code, alpha, D, G):
     unit (n_out,); ``D <- 1 + alpha (f'(Z) - 1)``, the derivative, and ``G <-
     f(Z) - Z``, the gradient of ``A`` with respect to ``alpha``, for the
     backward pass (:func:`multiply_parametric_derivative_inplace`). ``alpha =
-    1`` is ``f``, ``alpha = 0`` the identity. One loop per activation."""
+    1`` is ``f``, ``alpha = 0`` the identity. One loop per activation; in
+    float32, SELU and Mish (the tabular models' defaults) compute in float32
+    (``_elementary``'s float32 functions: 2.8 -> 1.1 ns per unit for SELU),
+    the others in float64, rounded."""
     n_samples, n_out = Z.shape
+    if Z.itemsize == 4 and (code == SELU or code == MISH):  # the defaults, in float32 arithmetic
+        for i in range(n_samples):
+            if code == SELU:
+                for k in range(n_out):
+                    z = Z[i, k] + b[k]
+                    f, d = selu_and_derivative32(z)
+                    Z[i, k], D[i, k], G[i, k] = parametric32(z, f, d, alpha[k])
+            else:
+                for k in range(n_out):
+                    z = Z[i, k] + b[k]
+                    f, d = mish_and_derivative32(z)
+                    Z[i, k], D[i, k], G[i, k] = parametric32(z, f, d, alpha[k])
+        return
     for i in range(n_samples):
         if code == SELU:
             for k in range(n_out):

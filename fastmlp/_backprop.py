@@ -172,16 +172,14 @@ def backward_batch_inplace(
             code = layer_activation(codes, l - 1, n_layers)
             if extras is None:
                 multiply_derivative_inplace(A_prev, delta_prev, code, grad_b_prev)
+            elif front is not None and codes[PARAMETRIC]:  # D and G carry the dropout mask
+                D, G = parametric_blocks(derivs, offsets, l - 1, n_rows, n_in)
+                alpha_at = front[0][ALPHA_AT] + offsets[INTERCEPT, l - 1] - offsets[INTERCEPT, 0]
+                multiply_parametric_derivative_inplace(D, G, delta_prev, grad_b_prev, grads[alpha_at : alpha_at + n_in])
             else:
                 if extras.shape[0] > 0:
                     drop_error_terms_inplace(A_prev, delta_prev, extras, l - 1, first_row, dropout_factor)
-                if front is not None and codes[PARAMETRIC]:
-                    D, G = parametric_blocks(derivs, offsets, l - 1, n_rows, n_in)
-                    alpha_at = front[0][ALPHA_AT] + offsets[INTERCEPT, l - 1] - offsets[INTERCEPT, 0]
-                    multiply_parametric_derivative_inplace(
-                        D, G, delta_prev, grad_b_prev, grads[alpha_at : alpha_at + n_in]
-                    )
-                elif keeps_derivative(code):
+                if keeps_derivative(code):
                     D = derivs[offsets[DERIV, l - 1] : offsets[DERIV, l - 1] + n_rows * n_in].reshape((n_rows, n_in))
                     multiply_kept_derivative_inplace(D, delta_prev, grad_b_prev)
                 else:

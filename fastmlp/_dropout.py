@@ -84,6 +84,28 @@ def drop_units_inplace(A, dropout, layer, first_row, factor):
 
 
 @kernel
+def drop_units_keeping_inplace(A, D, G, dropout, layer, first_row, factor):
+    """Forward, for a parametric layer: ``A``, and the ``D`` and ``G`` its
+    backward pass multiplies the error terms by, times ``mask / (1 - rate)``:
+    the backward pass then needs no mask of its own (recomputing the masks
+    there took about as long as drawing them, 0.2 ms a 256-row batch of three
+    256-unit layers)."""
+    rate = dropout[FIRST_RATE + layer] * factor
+    if rate == 0.0:
+        return
+    threshold = drop_threshold(rate)
+    scale = A.dtype.type(1.0 / (1.0 - rate))
+    zero = A.dtype.type(0.0)
+    for i in range(A.shape[0]):
+        key = row_key(dropout, layer, first_row + i)
+        for k in range(A.shape[1]):
+            kept = scale if is_kept(key, k, threshold) else zero
+            A[i, k] *= kept
+            D[i, k] *= kept
+            G[i, k] *= kept
+
+
+@kernel
 def drop_error_terms_inplace(A, delta, dropout, layer, first_row, factor):
     """Backward, the same mask: ``delta <- delta * mask / (1 - rate)``, and
     ``A`` gets its value before dropout back (up to rounding) where it was

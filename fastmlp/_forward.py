@@ -25,7 +25,7 @@ from ._activations import (
 )
 from ._borrowed import borrowed
 from ._config import kernel
-from ._dropout import drop_units_inplace
+from ._dropout import drop_units_inplace, drop_units_keeping_inplace
 from ._input_layers import ALPHA_AT, input_layers_forward_inplace, input_workspace_size
 from ._losses import LOSSES
 
@@ -248,6 +248,9 @@ def forward_batch_inplace(
                 D, G = parametric_blocks(derivs, offsets, l, n_rows, n_out)
                 alpha_at = front[0][ALPHA_AT] + offsets[INTERCEPT, l] - offsets[INTERCEPT, 0]
                 add_bias_activate_parametric(Z, b, code, params[alpha_at : alpha_at + n_out], D, G)
+                if extras.shape[0] > 0:  # the mask goes into D and G too: none in the backward pass
+                    drop_units_keeping_inplace(Z, D, G, extras, l, first_row, dropout_factor)
+                continue
             elif kept:
                 D = derivs[offsets[DERIV, l] : offsets[DERIV, l] + n_rows * n_out].reshape((n_rows, n_out))
                 add_bias_activate_keeping(Z, b, code, D)

