@@ -28,16 +28,18 @@ class FitCallbacks:
         self.root = estimator._init_callback_context(max_subtasks=max_subtasks)
         self.root.call_on_fit_task_begin(estimator=estimator, X=X, y=y, metadata=self.metadata)
         self.task = None
+        self.stopped = False  # a callback asked to stop
 
     def _weights(self):
         """Copies of the weights: training goes on updating them in place. A
         tabular model's are its whole parameter buffer (its prediction reads
         that), with ``coefs_`` and ``intercepts_`` views of the copy."""
         network = self.estimator.__dict__.get("_network")
-        if network is not None:
+        if network is not None:  # (n_members, size): the views are of the first member
             params = self.estimator._params.copy()
-            coefs, intercepts = network.layout.views(params)
-            return {"_params": params, "coefs_": coefs, "intercepts_": intercepts}
+            coefs, intercepts = network.layout.views(params[0])
+            return {"_params": params, "coefs_": coefs, "intercepts_": intercepts,
+                    "_n_trained": self.estimator._n_trained}  # fmt: skip
         return {
             "coefs_": [W.copy() for W in self.estimator.coefs_],
             "intercepts_": [b.copy() for b in self.estimator.intercepts_],
@@ -57,7 +59,8 @@ class FitCallbacks:
         """Ends the current epoch's task; True when a callback asks to stop."""
         stop = self._call(self.task, "call_on_fit_task_end")
         self.task = None
-        return bool(stop)
+        self.stopped = bool(stop)
+        return self.stopped
 
     def end(self):
         if self.task is not None:  # an epoch cut short (an L-BFGS iteration never run)

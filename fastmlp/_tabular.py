@@ -17,7 +17,6 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
 from sklearn.callback import CallbackSupportMixin
-from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -32,16 +31,13 @@ from sklearn.utils.validation import (
 )
 
 from ._activations import HIDDEN_ACTIVATIONS
-from ._callbacks import FitCallbacks
-from ._dropout import dropout_vector
 from ._forward import make_codes
-from ._layer_options import dropout_rates
-from ._safeguards import check_finite_weights, validated_hidden_layer_sizes
+from ._safeguards import validated_hidden_layer_sizes
 from ._schedules import STEP_SCHEDULES
 from ._tabular_docstrings import CLASSIFIER_DOC, REGRESSOR_DOC
 from ._tabular_encoding import TabularEncoding
-from ._tabular_network import TabularNetwork
-from ._tabular_training import TabularTraining, network_output
+from ._tabular_fitting import fit_members
+from ._tabular_training import network_output
 
 
 class BaseTabularMLP(CallbackSupportMixin, BaseEstimator):
@@ -79,6 +75,7 @@ class BaseTabularMLP(CallbackSupportMixin, BaseEstimator):
         "activation_lr_factor": [Interval(Real, 0, None, closed="left")],
         "validation_fraction": [Interval(Real, 0, 1, closed="left")],
         "select_best_epoch": ["boolean"],
+        "n_ensemble": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "dtype": [StrOptions({"float32", "float64"})],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -121,10 +118,6 @@ class BaseTabularMLP(CallbackSupportMixin, BaseEstimator):
         _check_n_features(self, X, reset=reset)
         return X
 
-    @staticmethod
-    def _rows(X, rows):
-        return X.iloc[rows] if hasattr(X, "iloc") else X[rows]
-
     # -- fitting ----------------------------------------------------------------
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -160,7 +153,7 @@ class BaseTabularMLP(CallbackSupportMixin, BaseEstimator):
             raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]}.")
         validated_hidden_layer_sizes(self.hidden_layer_sizes)
         random_state = check_random_state(self.random_state)
-        train, val = self._split(X, y, X_val, random_state)
+        validation = None
         if X_val is not None:
             if y_val is None:
                 raise ValueError("X_val is given without y_val.")
@@ -168,76 +161,28 @@ class BaseTabularMLP(CallbackSupportMixin, BaseEstimator):
             y_val = self._check_y(y_val, fitting=False)
             if sample_weight_val is not None:
                 sample_weight_val = _check_sample_weight(sample_weight_val, X_val)
-        elif val.shape[0]:
-            X_val, y_val = self._rows(X, val), y[val]
-            sample_weight_val = None if sample_weight is None else sample_weight[val]
-        X_train, y_train = self._rows(X, train), y[train]
-        sw_train = None if sample_weight is None else sample_weight[train]
-        if sample_weight_val is not None and sample_weight_val.sum() == 0:
-            raise ValueError("The validation rows' sample weights sum to zero: their score is undefined.")
-        self._train(X_train, y_train, sw_train, X_val, y_val, sample_weight_val, random_state, (X, y, sample_weight))
-        return self
-
-    def _split(self, X, y, X_val, random_state):
-        """Indices of the training and the validation rows: a random
-        ``validation_fraction`` (stratified for a classifier where every class
-        has two rows) unless a validation set is given, or there are too
-        few rows to split or ``select_best_epoch`` is off."""
-        n = X.shape[0]
-        every = np.arange(n)
-        n_val = n - int(np.ceil((1 - self.validation_fraction) * n))
-        if X_val is not None or not self.select_best_epoch or n_val < 1 or n - n_val < 1:
-            return every, every[:0]
-        stratify = None
-        if isinstance(self, ClassifierMixin):
-            counts = np.unique(y, return_counts=True)[1]
-            if counts.min() >= 2 and n_val >= counts.size and n - n_val >= counts.size:
-                stratify = y
-        train, val = train_test_split(every, test_size=n_val, random_state=random_state, stratify=stratify)
-        return np.sort(train), np.sort(val)
-
-    def _train(self, X_train, y_train, sw_train, X_val, y_val, sw_val, random_state, whole):
+                if sample_weight_val.sum() == 0:
+                    raise ValueError("The validation rows' sample weights sum to zero: their score is undefined.")
         dtype = np.dtype(self.dtype)
         self.encoding_ = TabularEncoding(
             self.categorical_features, self.max_one_hot_levels, self.robust_scale, self.smooth_clip
-        ).fit(X_train)
-        table = self.encoding_.table_for_kernels(X_train, dtype)
-        Y = self._training_targets(y_train, sw_train).astype(dtype)
-        hidden = validated_hidden_layer_sizes(self.hidden_layer_sizes)
-        network = TabularNetwork(
-            self.encoding_.n_numeric, self.encoding_.n_binary, self.encoding_.embedding_sizes_, hidden, Y.shape[1],
-            self._recipe(),
-        )  # fmt: skip
-        self._network = network
+        ).fit(X)
+        table = self.encoding_.table_for_kernels(X, dtype)
+        Y = self._training_targets(y, sample_weight).astype(dtype)
+        if X_val is not None:
+            validation = (self.encoding_.table_for_kernels(X_val, dtype), y_val, sample_weight_val)
         self._codes = make_codes(
-            self.activation, self._output_activation, self._loss, use_weight=sw_train is not None,
+            self.activation, self._output_activation, self._loss, use_weight=sample_weight is not None,
             mean_over_outputs=True, parametric=self.parametric_activation,
         )  # fmt: skip
-        params = network.initialize(table, random_state, self._output_of, self.bias_init)
-        self._set_params(params)
-        rates = dropout_rates(self.dropout, len(hidden))
-        seed = int(random_state.randint(np.iinfo(np.int32).max))
-        dropout = dropout_vector(rates, seed) if rates.any() else np.empty(0)
-        training = TabularTraining(self, network, self._codes, params, table, Y, sw_train, dropout)
-        measure = validation_X = None
-        if X_val is not None:
-            validation_X = self.encoding_.table_for_kernels(X_val, dtype)
-            measure = self._validation_measure(y_val, sw_val)
-        callbacks = FitCallbacks.start(self, *whole, max_subtasks=int(self.max_iter))
-        self.loss_curve_, self.validation_scores_, self.validation_loss_curve_, self.best_epoch_ = training.run(
-            random_state, measure, validation_X, callbacks
-        )  # fmt: skip
-        if callbacks is not None:
-            callbacks.end()
-        check_finite_weights(params)
-        self.n_iter_ = len(self.loss_curve_)
-        if measure is None:
-            self.validation_scores_ = self.validation_loss_curve_ = None
+        fit_members(self, table, y, Y, sample_weight, validation, random_state, (X, y, sample_weight))
+        return self
 
     def _set_params(self, params):
-        """Make ``params`` the model's; ``coefs_`` and ``intercepts_`` view it."""
+        """Make ``params`` (n_members, size) the model's; ``coefs_`` and
+        ``intercepts_`` view its first member's."""
         self._params = params
-        self.coefs_, self.intercepts_ = self._network.layout.views(params)
+        self.coefs_, self.intercepts_ = self._network.layout.views(params[0])
 
     def _output_of(self, network, params, table):
         """The output layer of ``network`` (this model's or a part of it) for
@@ -254,7 +199,11 @@ class BaseTabularMLP(CallbackSupportMixin, BaseEstimator):
         X = self._check_X(X, reset=False)
         table = self.encoding_.table_for_kernels(X, self._params.dtype)
         codes = make_codes(self.activation, self._output_activation, parametric=self.parametric_activation)
-        return network_output(self._network, codes, self._params, table)
+        members = self._params[: max(1, self._n_trained)]  # (during a fit, for callbacks: those trained)
+        out = network_output(self._network, codes, members[0], table)
+        for params in members[1:]:
+            out += network_output(self._network, codes, params, table)
+        return out / members.shape[0] if members.shape[0] > 1 else out
 
     def __getstate__(self):
         state = dict(super().__getstate__())
@@ -297,7 +246,7 @@ class TabularMLPClassifier(ClassifierMixin, BaseTabularMLP):
         smooth_clip=True, numerical_embedding="pbld", pbld_frequencies=16, pbld_sigma=0.1, pbld_dimension=4,
         scale_layer=True, parametrization="ntk", bias_init="he+5", bias_lr_factor=0.1, scale_lr_factor=6.0,
         embedding_lr_factor=0.1, activation_lr_factor=0.1, validation_fraction=0.2, select_best_epoch=True,
-        dtype="float32", random_state=None, verbose=0,
+        n_ensemble="auto", dtype="float32", random_state=None, verbose=0,
     ):  # fmt: skip
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -331,6 +280,7 @@ class TabularMLPClassifier(ClassifierMixin, BaseTabularMLP):
         self.activation_lr_factor = activation_lr_factor
         self.validation_fraction = validation_fraction
         self.select_best_epoch = select_best_epoch
+        self.n_ensemble = n_ensemble
         self.dtype = dtype
         self.random_state = random_state
         self.verbose = verbose
@@ -405,7 +355,7 @@ class TabularMLPRegressor(RegressorMixin, BaseTabularMLP):
         robust_scale=True, smooth_clip=True, numerical_embedding="pbld", pbld_frequencies=16, pbld_sigma=0.1,
         pbld_dimension=4, scale_layer=True, parametrization="ntk", bias_init="he+5", bias_lr_factor=0.1,
         scale_lr_factor=6.0, embedding_lr_factor=0.1, activation_lr_factor=0.1, validation_fraction=0.2,
-        select_best_epoch=True, dtype="float32", random_state=None, verbose=0,
+        select_best_epoch=True, n_ensemble="auto", dtype="float32", random_state=None, verbose=0,
     ):  # fmt: skip
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -440,6 +390,7 @@ class TabularMLPRegressor(RegressorMixin, BaseTabularMLP):
         self.activation_lr_factor = activation_lr_factor
         self.validation_fraction = validation_fraction
         self.select_best_epoch = select_best_epoch
+        self.n_ensemble = n_ensemble
         self.dtype = dtype
         self.random_state = random_state
         self.verbose = verbose

@@ -114,7 +114,16 @@ _INTRO = """{kind} on tables: RealMLP-TD's recipe on fastmlp's kernels.
         embeddings and the activations' alphas.
 
     validation_fraction : float, default=0.2
-        Rows held out (stratified for a classifier) to pick the best epoch.
+        Rows each network holds out (stratified for a classifier) to pick its
+        best epoch (``fit``'s ``X_val`` replaces them).
+
+    n_ensemble : int or 'auto', default='auto'
+        Networks trained, each with its own validation rows, initialisation
+        and shuffles, whose outputs are averaged (a single network's score
+        moves with its seed and split far more than gradient boosting's on
+        small tables). ``'auto'``: as many as fit in 60,000 training rows, at
+        most 5 (a 2,000-row table: 5; 15,000 rows: 4; 50,000: 1). 1 is
+        RealMLP-TD's single network.
 
     select_best_epoch : bool, default=True
         Keep the weights of the epoch with the highest validation score, the
@@ -135,17 +144,20 @@ _INTRO = """{kind} on tables: RealMLP-TD's recipe on fastmlp's kernels.
     ----------
 {task_attributes}
     coefs_, intercepts_ : list of ndarray
-        The dense layers' weights (effective: the neural-tangent factor
-        included) and biases.
+        The first network's dense layers' weights (effective: the
+        neural-tangent factor included) and biases.
+    n_ensemble_ : int
+        Networks trained.
     loss_curve_ : list of float
-        Training loss of each epoch (of the rows it trained on).
+        Training loss of each epoch (of the rows it trained on; the mean over
+        the networks).
     validation_scores_ : list of float or None
-        The validation rows' score ({score}) after each epoch (None without
-        validation rows).
+        The validation rows' score ({score}) after each epoch (the mean over
+        the networks, each on its own rows; None without validation rows).
     validation_loss_curve_ : list of float or None
         Their loss after each epoch (the training's loss, on them).
-    best_epoch_ : int
-        The epoch whose weights the model has (counted from 1).
+    best_epoch_ : ndarray of int
+        Each network's epoch whose weights it kept (counted from 1).
     n_iter_ : int
         Epochs run.
     encoding_ : TabularEncoding

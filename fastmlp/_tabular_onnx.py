@@ -156,39 +156,35 @@ def _category_index(scope, container, operator, j, categories):
                  values_int64s=list(range(1, len(categories) + 1)), default_int64=0, **keys)  # fmt: skip
 
 
-def _input_layers(scope, container, operator, proto_dtype, dtype):
-    """``X0``, the first dense layer's input, from the graph's inputs."""
+def _encoded(scope, container, operator, proto_dtype, dtype):
+    """The encoding every member shares: ``(numeric, binary, indices)``, the
+    scaled and clipped numeric block (or None), the scaled and clipped
+    one-hot and indicator block (or None), and the embedded columns' indices."""
     model = operator.raw_operator
-    encoding, network, params = model.encoding_, model._network, model._params.astype(dtype)
-    r = network.recipe
-    n, n_freq, n_mix, width = network.n_numeric, r["n_frequencies"], r["pbld_outputs"], r["embedding_size"]
-    parts, binary_parts, embedded = [], [], []
+    encoding = model.encoding_
+    n = encoding.n_numeric
+    binary_parts, indices = [], []
     numeric = missing = None
     if n:
         numeric = _columns(scope, container, operator, encoding.numeric_columns_, proto_dtype)
         missing = _node(scope, container, "IsNaN", [numeric])
     categories = _category_lists(encoding)
-    tables = network.view(params, "tables")
-    table_at = 0
     for c, j in enumerate(encoding.categorical_columns_):
         if encoding.n_categories_[c] == 0:
             continue
         index = _category_index(scope, container, operator, int(j), categories[c])
         count = int(encoding.n_categories_[c])
-        if encoding.one_hot_[c]:
-            if count == 1:
-                lookup = np.array([[-1.0], [1.0]])
-            elif count == 2:
-                lookup = np.array([[0.0], [1.0], [-1.0]])
-            else:
-                lookup = np.eye(count + 1)[:, 1:]
-            binary_parts.append(_node(scope, container, "Gather", [_initializer(scope, container, proto_dtype,
-                                                                                  lookup.astype(dtype)), index]))  # fmt: skip
+        if not encoding.one_hot_[c]:
+            indices.append(index)
+            continue
+        if count == 1:
+            lookup = np.array([[-1.0], [1.0]])
+        elif count == 2:
+            lookup = np.array([[0.0], [1.0], [-1.0]])
         else:
-            rows = count + 1
-            table = tables[table_at * width : (table_at + rows) * width].reshape(rows, width)
-            table_at += rows
-            embedded.append(_node(scope, container, "Gather", [_initializer(scope, container, proto_dtype, table), index]))
+            lookup = np.eye(count + 1)[:, 1:]
+        table = _initializer(scope, container, proto_dtype, lookup.astype(dtype))
+        binary_parts.append(_node(scope, container, "Gather", [table, index]))
     if n and encoding.imputed_.any():
         imputed = _int64(scope, container, np.flatnonzero(encoding.imputed_), "imputed")
         indicator = _node(scope, container, "Gather", [missing, imputed], axis=1)
@@ -196,8 +192,22 @@ def _input_layers(scope, container, operator, proto_dtype, dtype):
     if n:
         numeric = _scaled(scope, container, numeric, missing, encoding.numeric_center_, encoding.numeric_factor_,
                           encoding, proto_dtype, dtype)  # fmt: skip
+    binary = None
+    if binary_parts:
+        block = binary_parts[0] if len(binary_parts) == 1 else _node(scope, container, "Concat", binary_parts, axis=1)
+        binary = _scaled(scope, container, block, None, encoding.binary_center_, encoding.binary_factor_, encoding,
+                         proto_dtype, dtype)  # fmt: skip
+    return numeric, binary, indices
+
+
+def _input_layers(scope, container, network, params, encoded, proto_dtype):
+    """``X0``, the first dense layer's input, of one member (``params``)."""
+    numeric, binary, indices = encoded
+    r = network.recipe
+    n, n_freq, n_mix, width = network.n_numeric, r["n_frequencies"], r["pbld_outputs"], r["embedding_size"]
+    parts = []
     if n and n_mix:
-        frequency = network.view(params, "frequency").reshape(n, n_freq) * dtype(_TWO_PI)
+        frequency = network.view(params, "frequency").reshape(n, n_freq) * params.dtype.type(_TWO_PI)
         waves = _node(scope, container, "Mul", [
             _node(scope, container, "Unsqueeze", [numeric, _int64(scope, container, [2], "axes")]),
             _initializer(scope, container, proto_dtype, frequency)])  # fmt: skip
@@ -212,22 +222,23 @@ def _input_layers(scope, container, operator, proto_dtype, dtype):
         parts.append(_node(scope, container, "Reshape", [mixed, _int64(scope, container, [-1, n * n_mix])]))
     if n:
         parts.append(numeric)
-    if binary_parts:
-        block = binary_parts[0] if len(binary_parts) == 1 else _node(scope, container, "Concat", binary_parts, axis=1)
-        parts.append(_scaled(scope, container, block, None, encoding.binary_center_, encoding.binary_factor_,
-                             encoding, proto_dtype, dtype))  # fmt: skip
-    parts += embedded
+    if binary is not None:
+        parts.append(binary)
+    tables, at = network.view(params, "tables"), 0
+    for index, rows in zip(indices, network.table_rows):
+        table = tables[at * width : (at + rows) * width].reshape(rows, width)
+        at += rows
+        parts.append(_node(scope, container, "Gather", [_initializer(scope, container, proto_dtype, table), index]))
     X0 = parts[0] if len(parts) == 1 else _node(scope, container, "Concat", parts, axis=1)
     if r["scale"]:
         X0 = _node(scope, container, "Mul", [X0, _initializer(scope, container, proto_dtype, network.view(params, "scale"))])
     return X0
 
 
-def _network(scope, container, operator, proto_dtype, dtype):
-    """The output layer's values (softmax probabilities, or the standardised prediction)."""
-    model = operator.raw_operator
-    network, params = model._network, model._params.astype(dtype)
-    A = _input_layers(scope, container, operator, proto_dtype, dtype)
+def _member(scope, container, model, params, encoded, proto_dtype):
+    """One member's output layer (softmax probabilities, or the standardised prediction)."""
+    network = model._network
+    A = _input_layers(scope, container, network, params, encoded, proto_dtype)
     coefs, intercepts = network.layout.views(params)
     alphas = network.view(params, "alpha")
     for l, (W, b) in enumerate(zip(coefs, intercepts)):
@@ -243,6 +254,17 @@ def _network(scope, container, operator, proto_dtype, dtype):
             F = _node(scope, container, "Add", [Z, _node(scope, container, "Mul", [
                 _node(scope, container, "Sub", [F, Z]), _initializer(scope, container, proto_dtype, alpha, "alpha")])])  # fmt: skip
         A = F
+
+
+def _network(scope, container, operator, proto_dtype, dtype):
+    """The members' output layers, averaged."""
+    model = operator.raw_operator
+    encoded = _encoded(scope, container, operator, proto_dtype, dtype)
+    outputs = [_member(scope, container, model, params.astype(dtype), encoded, proto_dtype) for params in model._params]
+    if len(outputs) == 1:
+        return outputs[0]
+    total = _node(scope, container, "Sum", outputs)
+    return _node(scope, container, "Mul", [total, _constant(scope, container, proto_dtype, 1.0 / len(outputs))])
 
 
 def converter(scope, operator, container):

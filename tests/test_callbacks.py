@@ -133,10 +133,11 @@ def test_tabular_models_take_callbacks_and_a_progress_bar(capsys):
     from fastmlp import TabularMLPClassifier
 
     monitor = ScoringMonitor(scoring="accuracy")
-    est = _fit(TabularMLPClassifier(hidden_layer_sizes=(16,), max_iter=5, random_state=0).set_callbacks(monitor), X, y)
+    est = _fit(TabularMLPClassifier(hidden_layer_sizes=(16,), max_iter=5, n_ensemble=2, random_state=0).set_callbacks(
+        monitor), X, y)  # fmt: skip
     rows = monitor.get_logs().data
     epochs = sorted((row for row in rows if row["task_name"] == "epoch"), key=lambda row: row["task_id"])
-    assert len(epochs) == est.n_iter_ == 5
+    assert len(epochs) == 2 * est.n_iter_ == 10  # each network's epochs
     assert len({row["accuracy"] for row in epochs}) > 1  # each epoch's own model, not the last one's
     (root,) = [row for row in rows if row["task_name"] == "fit"]
     assert root["accuracy"] == est.score(X, y)  # the best epoch's weights, restored at the end
