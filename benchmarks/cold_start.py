@@ -15,6 +15,11 @@ second, identical one. The cases:
 - ``lbfgs-after-adam``: an lbfgs fit in a process that already fitted adam.
 - ``warm``: the first fit of a second process on the cache the first left
   (a load from the on-disk cache, not a compile).
+- ``tabular``, ``tabular-warm`` (only when named; the new checkout alone
+  when the old has no tabular models): the first fit of a
+  ``TabularMLPClassifier`` (float32, the default, a 300-row table with a
+  categorical column and missing values, 5 epochs), with an empty cache and
+  on the cache a first process left;
 - ``every-specialisation`` (only when named): the configurations and input
   layouts of tests/test_compilation.py, each dtype, dense, CSR, read-only
   and Fortran-ordered (every specialisation the test suite compiles), in
@@ -42,7 +47,7 @@ sys.path.insert(0, str(HERE))
 from checkouts import checkout_path  # noqa: E402
 
 CASES = ("float64", "float32-after-float64", "lbfgs", "lbfgs-after-adam", "warm")
-OPTIONAL_CASES = ("every-specialisation",)
+OPTIONAL_CASES = ("every-specialisation", "tabular", "tabular-warm")
 
 CHILD = r"""
 import json, sys, time, warnings
@@ -92,6 +97,19 @@ elif case == "every-specialisation":
                 fastmlp.MLPClassifier(max_iter=2, random_state=0, **params).fit(data, ys).predict_proba(data)
                 fastmlp.MLPRegressor(max_iter=2, random_state=0, **params).fit(data, y_readonly)
     first, second = time.perf_counter() - first, 0.0
+elif case in ("tabular", "tabular-warm"):
+    import numpy as np, pandas as pd
+    rng = np.random.RandomState(0)
+    table = pd.DataFrame({"x": rng.normal(size=300), "z": np.where(rng.rand(300) < 0.1, np.nan, rng.normal(size=300)),
+                          "c": pd.Categorical(rng.choice(list("abcdefghijkl"), 300))})
+    target = (table["x"] > 0).to_numpy()
+
+    def tabular_fit():
+        start = time.perf_counter()
+        fastmlp.TabularMLPClassifier(max_iter=5, random_state=0).fit(table, target).predict(table)
+        return time.perf_counter() - start
+
+    first, second = tabular_fit(), tabular_fit()
 elif case == "fill":  # every kernel of the cases: for the cache's size
     fit(), fit("float32"), fit(solver="lbfgs")
     first = second = 0.0
@@ -129,8 +147,8 @@ def run(checkout, case, cache, profile=False):
 
 def measure(checkout, case, profile=False):
     with tempfile.TemporaryDirectory() as cache:
-        if case == "warm":
-            run(checkout, "float64", cache)
+        if case in ("warm", "tabular-warm"):
+            run(checkout, "float64" if case == "warm" else "tabular", cache)
         return run(checkout, case, cache, profile)
 
 
@@ -153,15 +171,19 @@ def main():
     for case in args.cases.split(","):
         if case not in CASES + OPTIONAL_CASES:
             raise SystemExit(f"unknown case {case!r}; the cases are {', '.join(CASES + OPTIONAL_CASES)}")
-        times = {"old": [], "new": []}
+        labels = ["old", "new"]
+        if case.startswith("tabular") and not (checkouts["old"] / "fastmlp" / "_tabular.py").exists():
+            labels = ["new"]
+        times = {label: [] for label in labels}
         for round_ in range(args.repeats):
-            for label in ("old", "new") if round_ % 2 == 0 else ("new", "old"):
+            for label in labels if round_ % 2 == 0 else labels[::-1]:
                 times[label].append(measure(checkouts[label], case)["seconds"])
-        ratios = [new / old for old, new in zip(times["old"], times["new"])]
         print(f"{case}:")
         for label, values in times.items():
             print(f"  {label}: {', '.join(f'{v:.2f}' for v in values)} s, median {statistics.median(values):.2f} s")
-        print(f"  new/old, median of paired ratios: {statistics.median(ratios):.3f}")
+        if len(labels) == 2:
+            ratios = [new / old for old, new in zip(times["old"], times["new"])]
+            print(f"  new/old, median of paired ratios: {statistics.median(ratios):.3f}")
     for label, path in checkouts.items():
         size, count = cache_megabytes(path)
         print(f"cache of a float64, float32 and lbfgs fit, {label}: {size:.1f} MB in {count} files")

@@ -83,7 +83,7 @@ def _repeat_forward(n, Xb, rows, params, layer_units, codes, offsets, acts, deri
     for _ in range(n):
         forward_batch_inplace(
             Xb, transposed, no_csr, no_index, no_index, rows, params, layer_units, codes, offsets, acts, derivs,
-            extras, first_row, out,
+            extras, first_row, out, None,
         )  # fmt: skip
 
 
@@ -104,7 +104,7 @@ def _repeat_backward(n, Xb, rows, params, grads, layer_units, codes, offsets, ac
     for _ in range(n):
         backward_batch_inplace(
             Xb, transposed, no_csr, no_index, no_index, rows, params, grads, layer_units, codes, offsets, acts,
-            deltas, derivs, extras, first_row, Xb.shape[0],
+            deltas, derivs, extras, first_row, Xb.shape[0], None,
         )  # fmt: skip
 
 

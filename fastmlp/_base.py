@@ -181,13 +181,15 @@ class BaseMultilayerPerceptron(SolverMixin, CallbackSupportMixin, BaseEstimator,
         super().__setstate__(state)
         if "coefs_" in self.__dict__:
             self._flat_params()
-        cached = self.__dict__.get("_dense_prediction_codes")
-        if cached is not None and not isinstance(cached[1], tuple):
-            del self._dense_prediction_codes  # a pickle of fastmlp 0.1: rebuilt when needed
-        elif cached is not None and not cached[1][0].flags.writeable:
-            # read-only arrays are typed apart by Numba: a copy saves a compile
-            key, (codes, extras) = cached
-            self._dense_prediction_codes = (key, (codes.copy(), extras if extras is None else extras.copy()))
+        if self.__dict__.get("_dense_prediction_codes") is not None:
+            # Built again: a pickle of another version may hold codes of
+            # another layout (fastmlp 0.1's; or the slots before PARAMETRIC,
+            # where a list of activations would be read one layer off), and
+            # read-only arrays would compile a specialisation of their own.
+            self._dense_prediction_codes = (
+                self._prediction_codes_key(is_sparse=False),
+                self._build_prediction_codes(is_sparse=False),
+            )
 
     # -- fitting ----------------------------------------------------------------
 

@@ -10,11 +10,13 @@ matrix. A fit splits off the validation rows, encodes the table
 encodes the rows the same way and runs the prediction kernel.
 """
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.metrics import r2_score
 from sklearn.callback import CallbackSupportMixin
 from sklearn.preprocessing import LabelEncoder
@@ -26,6 +28,7 @@ from sklearn.utils.validation import (
     _check_n_features,
     _check_sample_weight,
     check_array,
+    check_consistent_length,
     check_is_fitted,
     column_or_1d,
 )
@@ -71,7 +74,7 @@ class BaseTabularMLP(CallbackSupportMixin, BaseEstimator):
         "bias_init": [StrOptions({"he+5", "zeros"})],
         "bias_lr_factor": [Interval(Real, 0, None, closed="left")],
         "scale_lr_factor": [Interval(Real, 0, None, closed="left")],
-        "embedding_lr_factor": [Interval(Real, 0, None, closed="left")],
+        "pbld_lr_factor": [Interval(Real, 0, None, closed="left")],
         "activation_lr_factor": [Interval(Real, 0, None, closed="left")],
         "validation_fraction": [Interval(Real, 0, 1, closed="left")],
         "select_best_epoch": ["boolean"],
@@ -94,10 +97,25 @@ class BaseTabularMLP(CallbackSupportMixin, BaseEstimator):
             "ntk": self.parametrization == "ntk",
             "bias_lr": float(self.bias_lr_factor),
             "scale_lr": float(self.scale_lr_factor),
-            "pbld_lr": float(self.embedding_lr_factor),
+            "pbld_lr": float(self.pbld_lr_factor),
             "activation_lr": float(self.activation_lr_factor),
             "embedding_lr": 1.0,
         }
+
+    def _check_weight_decay(self):
+        """Each step multiplies a parameter by ``1 - lr * weight_decay * f``,
+        ``f`` its group's decay factor (``_tabular_network``: the squares of
+        the learning-rate factors, the scale layer's the largest by default):
+        it must stay positive."""
+        factors = [1.0, float(self.pbld_lr_factor) ** 2, float(self.activation_lr_factor) ** 2]
+        factor = max(factors + ([float(self.scale_lr_factor) ** 2] if self.scale_layer else []))
+        shrink = float(self.learning_rate) * float(self.weight_decay) * factor
+        if shrink >= 1:
+            raise ValueError(
+                f"Each step multiplies the parameters by 1 - learning_rate * weight_decay * f, with f up to {factor:g} "
+                f"(the squares of the learning-rate factors): learning_rate * weight_decay * f is {shrink:g}, "
+                "it must be < 1."
+            )
 
     # -- input ------------------------------------------------------------------
 
@@ -122,8 +140,8 @@ class BaseTabularMLP(CallbackSupportMixin, BaseEstimator):
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None):
-        """Fit the model: encode the table, train the network, keep the weights
-        of the best epoch on the validation rows.
+        """Fit the model: encode the table, train the networks, each keeping
+        the weights of its best epoch on its validation rows.
 
         Parameters
         ----------
@@ -154,15 +172,21 @@ class BaseTabularMLP(CallbackSupportMixin, BaseEstimator):
         validated_hidden_layer_sizes(self.hidden_layer_sizes)
         random_state = check_random_state(self.random_state)
         validation = None
+        if X_val is None and (y_val is not None or sample_weight_val is not None):
+            raise ValueError("y_val or sample_weight_val is given without X_val.")
         if X_val is not None:
             if y_val is None:
                 raise ValueError("X_val is given without y_val.")
             X_val = self._check_X(X_val, reset=False)
             y_val = self._check_y(y_val, fitting=False)
+            check_consistent_length(X_val, y_val)
+            if y_val.ndim != y.ndim or (y.ndim == 2 and y_val.shape[1] != y.shape[1]):
+                raise ValueError(f"y_val has {y_val.shape[1:]} outputs per row where y has {y.shape[1:]}.")
             if sample_weight_val is not None:
                 sample_weight_val = _check_sample_weight(sample_weight_val, X_val)
                 if sample_weight_val.sum() == 0:
                     raise ValueError("The validation rows' sample weights sum to zero: their score is undefined.")
+        self._check_weight_decay()
         dtype = np.dtype(self.dtype)
         self.encoding_ = TabularEncoding(
             self.categorical_features, self.max_one_hot_levels, self.robust_scale, self.smooth_clip
@@ -245,7 +269,7 @@ class TabularMLPClassifier(ClassifierMixin, BaseTabularMLP):
         categorical_features="from_dtype", max_one_hot_levels=9, embedding_size=8, robust_scale=True,
         smooth_clip=True, numerical_embedding="pbld", pbld_frequencies=16, pbld_sigma=0.1, pbld_dimension=4,
         scale_layer=True, parametrization="ntk", bias_init="he+5", bias_lr_factor=0.1, scale_lr_factor=6.0,
-        embedding_lr_factor=0.1, activation_lr_factor=0.1, validation_fraction=0.2, select_best_epoch=True,
+        pbld_lr_factor=0.1, activation_lr_factor=0.1, validation_fraction=0.2, select_best_epoch=True,
         n_ensemble="auto", dtype="float32", random_state=None, verbose=0,
     ):  # fmt: skip
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -276,7 +300,7 @@ class TabularMLPClassifier(ClassifierMixin, BaseTabularMLP):
         self.bias_init = bias_init
         self.bias_lr_factor = bias_lr_factor
         self.scale_lr_factor = scale_lr_factor
-        self.embedding_lr_factor = embedding_lr_factor
+        self.pbld_lr_factor = pbld_lr_factor
         self.activation_lr_factor = activation_lr_factor
         self.validation_fraction = validation_fraction
         self.select_best_epoch = select_best_epoch
@@ -307,17 +331,18 @@ class TabularMLPClassifier(ClassifierMixin, BaseTabularMLP):
         return (1.0 - self.label_smoothing) * Y + self.label_smoothing / K
 
     def _validation_measure(self, y_val, sample_weight):
-        """``(accuracy, loss)`` of the validation rows from the output (both
-        weighted; the loss against the smoothed targets, as in training)."""
+        """``(accuracy, accuracy, loss)`` of the validation rows from the
+        output (weighted; the loss against the smoothed targets, as in
+        training): the best epoch has the highest accuracy."""
         codes = self._label_encoder.transform(y_val)
         K = self.classes_.shape[0]
         Y = (1.0 - self.label_smoothing) * np.eye(K)[codes] + self.label_smoothing / K
         eps = np.finfo(np.float32).eps
 
         def measure(out):
-            right = out.argmax(axis=1) == codes
+            accuracy = float(np.average(out.argmax(axis=1) == codes, weights=sample_weight))
             losses = -(Y * np.log(np.clip(out.astype(np.float64), eps, 1.0))).sum(axis=1)
-            return float(np.average(right, weights=sample_weight)), float(np.average(losses, weights=sample_weight))
+            return accuracy, accuracy, float(np.average(losses, weights=sample_weight))
 
         return measure
 
@@ -354,7 +379,7 @@ class TabularMLPRegressor(RegressorMixin, BaseTabularMLP):
         clamp_output=True, categorical_features="from_dtype", max_one_hot_levels=9, embedding_size=8,
         robust_scale=True, smooth_clip=True, numerical_embedding="pbld", pbld_frequencies=16, pbld_sigma=0.1,
         pbld_dimension=4, scale_layer=True, parametrization="ntk", bias_init="he+5", bias_lr_factor=0.1,
-        scale_lr_factor=6.0, embedding_lr_factor=0.1, activation_lr_factor=0.1, validation_fraction=0.2,
+        scale_lr_factor=6.0, pbld_lr_factor=0.1, activation_lr_factor=0.1, validation_fraction=0.2,
         select_best_epoch=True, n_ensemble="auto", dtype="float32", random_state=None, verbose=0,
     ):  # fmt: skip
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -386,7 +411,7 @@ class TabularMLPRegressor(RegressorMixin, BaseTabularMLP):
         self.bias_init = bias_init
         self.bias_lr_factor = bias_lr_factor
         self.scale_lr_factor = scale_lr_factor
-        self.embedding_lr_factor = embedding_lr_factor
+        self.pbld_lr_factor = pbld_lr_factor
         self.activation_lr_factor = activation_lr_factor
         self.validation_fraction = validation_fraction
         self.select_best_epoch = select_best_epoch
@@ -422,17 +447,23 @@ class TabularMLPRegressor(RegressorMixin, BaseTabularMLP):
         return y[:, 0] if self.n_outputs_ == 1 else y
 
     def _validation_measure(self, y_val, sample_weight):
-        """``(R^2, loss)`` of the validation rows from the output: the score
-        of the prediction (clamped, in the targets' units; the highest is the
-        lowest RMSE, by which pytabkit picks the epoch), and the training's
-        loss (half the squared error of the standardised targets)."""
+        """``(-MSE, R^2, loss)`` of the validation rows from the output: the
+        mean squared error of the prediction (clamped, in the targets' units:
+        the best epoch has the lowest, as pytabkit picks it by RMSE), its
+        score (NaN for fewer than two rows), and the training's loss (half
+        the squared error of the standardised targets), all weighted."""
         Y_val = y_val.reshape(y_val.shape[0], -1)
         Y_standard = (Y_val - self._y_mean) / self._y_scale
 
         def measure(out):
-            score = r2_score(y_val, self._prediction_of(out), sample_weight=sample_weight)
+            prediction = self._prediction_of(out)
+            squared = ((prediction.reshape(Y_val.shape) - Y_val) ** 2).mean(axis=1)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UndefinedMetricWarning)
+                score = r2_score(y_val, prediction, sample_weight=sample_weight)
             losses = 0.5 * ((out.astype(np.float64) - Y_standard) ** 2).mean(axis=1)
-            return float(score), float(np.average(losses, weights=sample_weight))
+            return (-float(np.average(squared, weights=sample_weight)), float(score),
+                    float(np.average(losses, weights=sample_weight)))  # fmt: skip
 
         return measure
 

@@ -109,9 +109,10 @@ _INTRO = """{kind} on tables: RealMLP-TD's recipe on fastmlp's kernels.
         ``'he+5'``: each unit's bias starts at minus a random convex
         combination of its pre-activation at 5 random training rows.
 
-    bias_lr_factor, scale_lr_factor, embedding_lr_factor, activation_lr_factor : float, default=0.1, 6, 0.1, 0.1
-        Learning-rate factors of the biases, the scale layer, the numerical
-        embeddings and the activations' alphas.
+    bias_lr_factor, scale_lr_factor, pbld_lr_factor, activation_lr_factor : float, default=0.1, 6, 0.1, 0.1
+        Learning-rate factors of the biases, the scale layer, the periodic
+        numerical embeddings and the activations' alphas (the categorical
+        embedding tables and the weights learn at the base rate).
 
     validation_fraction : float, default=0.2
         Rows each network holds out (stratified for a classifier) to pick its
@@ -190,11 +191,11 @@ _CLASSIFIER_PARAMETERS = """
 
 _REGRESSOR_PARAMETERS = """
     standardize_target : bool, default=True
-        Train on targets standardised by the training rows' mean and standard
-        deviation (predictions are scaled back).
+        Train on targets standardised by the mean and standard deviation of
+        ``fit``'s rows (predictions are scaled back).
 
     clamp_output : bool, default=True
-        Predictions are clipped to the training rows' target range.
+        Predictions are clipped to the range of ``fit``'s targets.
 """
 
 _EXAMPLE_DATA = """    >>> import numpy as np

@@ -2,9 +2,13 @@
 ensemble split, initialised and trained (``_tabular_training``), and the
 members' curves summarised.
 
-Each member holds out its own random validation rows (stratified for a
-classifier), so that across members every row trains and each picks its best
-epoch on rows it did not train on; with a validation set of the user's, all
+The encoding's statistics (medians, scales, categories) and the
+regressor's target scaling come from all of ``fit``'s rows, which every
+member shares (pytabkit fits them on the training split: they see no
+targets but the regressor's mean and range). Each member holds out its own
+random validation rows (stratified for a classifier), so that across
+members every row trains and each picks its best epoch on rows it did not
+train on; with a validation set of the user's, all
 of X trains every member, which then differ by their initialisation, shuffles
 and dropout. Predictions average the members' outputs (probabilities, or
 standardised predictions before the clamp).
@@ -88,7 +92,7 @@ def fit_members(estimator, table, y, Y, sample_weight, validation, random_state,
             if val.shape[0]:
                 weights = None if sample_weight is None else sample_weight[val]
                 if weights is not None and weights.sum() == 0:
-                    raise ValueError("The validation rows' sample weights sum to zero: their score is undefined.")
+                    weights = None  # its rows all weigh 0 (a seed's draw): scored unweighted
                 measured = (table[val], estimator._validation_measure(y[val], weights))
         else:
             train = np.arange(table.shape[0])
@@ -104,23 +108,25 @@ def fit_members(estimator, table, y, Y, sample_weight, validation, random_state,
         curves.append(training.run(random_state, measure, validation_table, callbacks))
         estimator._n_trained = member + 1
         check_finite_weights(params)
-        if callbacks is not None and callbacks.stopped:
-            break
+        if curves[-1].interrupted or (callbacks is not None and callbacks.stopped):
+            break  # Ctrl-C, or a callback's request, ends the fit, not one network
     if callbacks is not None:
         callbacks.end()
+    estimator._set_params(estimator._params[: estimator._n_trained].copy())  # the networks trained
     _summarise(estimator, curves)
 
 
 def _summarise(estimator, curves):
-    """The fitted curves: each epoch's mean over the members (over the epochs
-    all of them ran), and each member's best epoch."""
-    n = min(len(loss) for loss, *_ in curves)
-    estimator.loss_curve_ = np.mean([loss[:n] for loss, *_ in curves], axis=0).tolist()
+    """The fitted curves: each epoch's mean over the networks (over the
+    epochs all of them ran), and each network's best epoch."""
+    n = min(len(c.loss) for c in curves)
+    estimator.loss_curve_ = np.mean([c.loss[:n] for c in curves], axis=0).tolist()
     estimator.n_iter_ = n
-    if curves[0][1]:
-        estimator.validation_scores_ = np.mean([scores[:n] for _, scores, _, _ in curves], axis=0).tolist()
-        estimator.validation_loss_curve_ = np.mean([losses[:n] for _, _, losses, _ in curves], axis=0).tolist()
+    if curves[0].scores:
+        n_scored = min(n, min(len(c.scores) for c in curves))
+        estimator.validation_scores_ = np.mean([c.scores[:n_scored] for c in curves], axis=0).tolist()
+        estimator.validation_loss_curve_ = np.mean([c.losses[:n_scored] for c in curves], axis=0).tolist()
     else:
         estimator.validation_scores_ = estimator.validation_loss_curve_ = None
-    estimator.best_epoch_ = np.array([best for *_, best in curves], dtype=np.int64)
+    estimator.best_epoch_ = np.array([c.best_epoch for c in curves], dtype=np.int64)
     estimator.n_ensemble_ = len(curves)

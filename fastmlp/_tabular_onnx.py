@@ -50,6 +50,12 @@ def initial_types(model, X_sample):
                 "become the graph's inputs one by one (strings, integers or booleans for categories)."
             )
         return [("X", float_type([None, model.n_features_in_]))]
+    names = getattr(model, "feature_names_in_", None)
+    if names is None or list(X_sample.columns) != list(names):
+        raise ValueError(
+            "X_sample's columns must be those the model was fitted on, in their order: "
+            f"{list(names) if names is not None else 'a model fitted on an array takes an array'}."
+        )
     types = []
     categorical = dict(zip(encoding.categorical_columns_, _category_lists(encoding)))
     for j, name in enumerate(X_sample.columns):

@@ -110,13 +110,16 @@ class TabularTraining:
         self.step_factors[:, DROPOUT_FACTOR] = regularization
 
     def run(self, random_state, measure=None, validation_X=None, callbacks=None):
-        """Train ``max_iter`` epochs (or until a callback stops the fit or
-        Ctrl-C); returns ``(loss_curve, validation_scores, validation_losses,
-        best_epoch)``, the params left at the best epoch's (the last one's
-        without validation; the initial ones if no epoch scored)."""
+        """Train ``max_iter`` epochs (or until a callback stops the fit, Ctrl-C
+        or a non-finite loss); returns a ``Curves``, the params left at the
+        best epoch's (the last one's without validation or with
+        ``select_best_epoch`` off; the initial ones if no epoch scored).
+        ``measure(out)`` gives ``(selection, score, loss)`` of the validation
+        rows: the best epoch has the highest ``selection``."""
         est, params = self.estimator, self.params
-        loss_curve, validation_scores, validation_losses = [], [], []
-        best_score, best_epoch = -math.inf, 0
+        curves = Curves()
+        loss_curve, validation_scores, validation_losses = curves.loss, curves.scores, curves.losses
+        best_selection = -math.inf
         best_params = params.copy()
         rows_seen = 0
         helper = ThreadPoolExecutor(1, thread_name_prefix="fastmlp-validation") if self.n_threads > 1 else None
@@ -141,25 +144,42 @@ class TabularTraining:
                     if est.verbose:
                         print("Epoch %d, loss = %.8f" % (epoch + 1, loss_curve[-1]))
                     if not math.isfinite(loss_curve[-1]):
-                        break  # diverged: the best epoch's weights stay
+                        loss_curve.pop()  # diverged: the best epoch's weights stay
+                        curves.diverged = True
+                        break
                     if measure is not None:
-                        score, loss = measure(network_output(self.network, self.codes, params, validation_X, helper))
+                        selection, score, loss = measure(
+                            network_output(self.network, self.codes, params, validation_X, helper)
+                        )  # fmt: skip
                         validation_scores.append(score)
                         validation_losses.append(loss)
                         if est.verbose:
                             print("Validation score: %f" % score)
-                        if score >= best_score:  # the latest of equal epochs, as pytabkit
-                            best_score, best_epoch = score, epoch + 1
+                        # the latest of equal epochs, as pytabkit; NaN never
+                        if est.select_best_epoch and selection >= best_selection:
+                            best_selection, curves.best_epoch = selection, epoch + 1
                             best_params[:] = params
                     if callbacks is not None and callbacks.epoch_ends():
                         break
         except KeyboardInterrupt:
             warnings.warn("Training interrupted by user.")
+            curves.interrupted = True
         finally:
             if helper is not None:
                 helper.shutdown()
-        if measure is not None:
+        if measure is not None and est.select_best_epoch:
             params[:] = best_params
         else:
-            best_epoch = len(loss_curve)
-        return loss_curve, validation_scores, validation_losses, best_epoch
+            curves.best_epoch = len(loss_curve)
+        return curves
+
+
+class Curves:
+    """What one network's training recorded: per epoch its training loss and
+    the validation rows' score and loss; the epoch whose weights it kept;
+    whether Ctrl-C or a non-finite loss ended it."""
+
+    def __init__(self):
+        self.loss, self.scores, self.losses = [], [], []
+        self.best_epoch = 0
+        self.interrupted = self.diverged = False

@@ -74,6 +74,10 @@ def to_onnx(estimator, X_sample, *, target_opset=None, options=None):
     if isinstance(estimator, BaseTabularMLP):
         from ._tabular_onnx import initial_types
 
+        if options:
+            raise ValueError("A tabular model's graph takes no conversion options (its classifier has no ZipMap).")
+        if target_opset is not None and target_opset < 13:
+            raise ValueError(f"A tabular model's graph needs opset 13 or later (Unsqueeze's axes), got {target_opset}.")
         return skl2onnx.to_onnx(estimator, initial_types=initial_types(estimator, X_sample), target_opset=target_opset)
     if not hasattr(X_sample, "iloc"):  # a DataFrame keeps its columns: skl2onnx maps them by name
         X_sample = np.asarray(X_sample.toarray() if sp.issparse(X_sample) else X_sample)

@@ -355,3 +355,24 @@ def test_a_model_pickled_by_fastmlp_0_1_loads_with_todays_parameters_at_their_de
     today.partial_fit(X, y)
     for a, b in zip(old.coefs_, today.coefs_):
         np.testing.assert_array_equal(a, b)
+
+
+def test_a_pickle_with_codes_of_the_earlier_layout_predicts_as_today():
+    """Before the PARAMETRIC slot, the hidden activations' codes started one
+    slot earlier: a model pickled then, with one activation per layer, must
+    not read them one layer off."""
+    from sklearn.datasets import make_classification
+
+    from fastmlp import MLPClassifier
+
+    X, y = make_classification(n_samples=60, n_features=5, random_state=0)
+    est = MLPClassifier(hidden_layer_sizes=(6, 5), activation=["gelu", "tanh"], max_iter=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.fit(X, y)
+    state = est.__getstate__()
+    key, (codes, extras) = state["_dense_prediction_codes"]
+    state["_dense_prediction_codes"] = (key, (np.delete(codes, 6), extras))  # the earlier layout
+    loaded = MLPClassifier.__new__(MLPClassifier)
+    loaded.__setstate__(state)
+    np.testing.assert_array_equal(loaded.predict_proba(X), est.predict_proba(X))

@@ -227,3 +227,60 @@ def test_bad_input():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         TabularMLPClassifier(max_iter=1, hidden_layer_sizes=(4,)).fit(X.iloc[:3], y[:3])  # tiny: no split
+
+
+def test_a_regressor_on_a_handful_of_rows_trains():
+    """One validation row: R^2 is undefined (NaN), the epoch is picked by the
+    squared error all the same."""
+    X, _, score = table(7)
+    model = TabularMLPRegressor(**FAST, random_state=0).fit(X, score)
+    assert np.all(model.best_epoch_ > 0)
+    assert np.isnan(model.validation_scores_).all()
+    assert np.isfinite(model.predict(X)).all()
+
+
+def test_select_best_epoch_off_keeps_the_last_epoch_with_a_validation_set_too():
+    X, y, _ = table(300)
+    model = TabularMLPClassifier(**FAST, select_best_epoch=False, n_ensemble=1, random_state=0)
+    model.fit(X.iloc[:200], y[:200], X_val=X.iloc[200:], y_val=y[200:])
+    assert model.best_epoch_.tolist() == [12] and len(model.validation_scores_) == 12
+
+
+def test_validation_arguments_are_checked():
+    X, y, _ = table(300)
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        TabularMLPClassifier(**FAST).fit(X.iloc[:200], y[:200], X_val=X.iloc[200:], y_val=y[200:250])
+    with pytest.raises(ValueError, match="without X_val"):
+        TabularMLPClassifier(**FAST).fit(X, y, y_val=y)
+    with pytest.raises(ValueError, match="outputs"):
+        TabularMLPRegressor(**FAST).fit(X.iloc[:200], np.ones((200, 2)), X_val=X.iloc[200:], y_val=np.ones(100))
+    with pytest.raises(ValueError, match="must be < 1"):
+        TabularMLPClassifier(**FAST, learning_rate=1.4).fit(X, y)
+
+
+class _Interrupt:
+    """A callback that presses Ctrl-C at the end of the second epoch."""
+
+    def setup(self, estimator, context):
+        pass
+
+    def teardown(self, estimator, context):
+        pass
+
+    def on_fit_task_begin(self, estimator, context):
+        pass
+
+    pressed = False
+
+    def on_fit_task_end(self, estimator, context, **kwargs):
+        if context.task_name == "epoch" and context.task_id == 1 and not self.pressed:
+            self.pressed = True
+            raise KeyboardInterrupt
+
+
+def test_ctrl_c_ends_the_whole_ensemble():
+    X, y, _ = table(300)
+    with pytest.warns(UserWarning, match="interrupted"):
+        model = TabularMLPClassifier(**FAST, n_ensemble=4, random_state=0).set_callbacks(_Interrupt()).fit(X, y)
+    assert model.n_ensemble_ == 1 and model._params.shape[0] == 1 and model.n_iter_ == 2
+    assert np.isfinite(model.predict_proba(X)).all()

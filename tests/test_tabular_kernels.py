@@ -268,3 +268,62 @@ def test_ntk_steps_are_the_effective_weights_steps():
             np.testing.assert_allclose(mine, W * c, rtol=1e-12)
         for bias, mine in zip(b, ours_b):
             np.testing.assert_allclose(mine, bias, rtol=1e-12)
+
+
+def test_float32_functions_against_numpy():
+    import numba
+
+    from fastmlp._elementary import cos_sin_turns32, exp_approx32, expm1_approx32
+
+    @numba.njit
+    def apply(x, out, which):
+        for i in range(x.shape[0]):
+            if which == 0:
+                out[i] = exp_approx32(x[i])
+            elif which == 1:
+                out[i] = expm1_approx32(x[i])
+            else:
+                out[i] = cos_sin_turns32(x[i])[1]
+
+    rng = np.random.RandomState(0)
+    x = np.concatenate([rng.uniform(-103, 88, 100000), rng.uniform(-1, 1, 10000)]).astype(np.float32)
+    out = np.empty_like(x)
+    apply(x, out, 0)
+    assert out.dtype == np.float32
+    ulps = np.abs(out.astype(np.float64) - np.exp(x).astype(np.float64)) / np.spacing(np.exp(x))
+    assert ulps.max() <= 3
+    small = x[np.abs(x) < 20]
+    out = np.empty_like(small)
+    apply(small, out, 1)
+    np.testing.assert_allclose(out, np.expm1(small.astype(np.float64)), rtol=3e-7, atol=1e-30)
+    u = rng.uniform(-5, 5, 20000).astype(np.float32)
+    out = np.empty_like(u)
+    apply(u, out, 2)
+    np.testing.assert_allclose(out, np.sin(2 * np.pi * u.astype(np.float64)), rtol=0, atol=3e-7)
+
+
+def test_float32_gradients_are_the_references_to_float32_rounding():
+    """The float32 kernels (their own SELU and cos/sin included) against the
+    float64 reference on the same parameters."""
+    network, params, numeric, binary, codes, table, rng = make_case(RECIPE, seed=5)
+    Y = 0.9 * np.eye(3)[rng.randint(0, 3, table.shape[0])] + 0.1 / 3
+    kernel_codes = make_codes("selu", "softmax", "log_loss", parametric=True)
+    params32, table32 = params.astype(np.float32), table.astype(np.float32)
+    layer_units = network.layout.layer_units
+    n = table.shape[0]
+    ws = np.empty(_backprop.layers_workspace_size(layer_units, kernel_codes, n)
+                  + input_workspace_size.py_func(network.spec, n), dtype=np.float32)  # fmt: skip
+    grads = np.empty_like(params32)
+    E = _backprop.full_batch_loss_and_grad(
+        table32, no_sparse_input(np.float32), Y.astype(np.float32), np.empty(0, np.float32), params32, grads,
+        np.empty((0, params.shape[0]), np.float32), np.zeros((1, 8)), layer_units, kernel_codes, np.empty(0), 0, 0.0,
+        float(np.finfo(np.float32).eps), ws, network.spec, 0, 1, np.zeros(SYNC_SIZE, np.int64),
+    )  # fmt: skip
+    p, coefs, intercepts, alphas = reference_parameters(network, params32.astype(np.float64))
+    E_ref, grads_ref = reference.tabular_loss_and_gradients(
+        numeric.astype(np.float32).astype(np.float64), binary, codes, Y, p, coefs, intercepts, alphas, "selu",
+        "softmax", "log_loss",
+    )  # fmt: skip
+    assert E == pytest.approx(E_ref, rel=1e-5)
+    expected = flat_reference_gradient(network, grads_ref)
+    np.testing.assert_allclose(grads, expected, rtol=2e-3, atol=2e-5 * np.abs(expected).max())

@@ -88,3 +88,14 @@ def test_an_array_without_categories_is_one_input():
     with_categories = TabularMLPClassifier(max_iter=2, categorical_features=[3]).fit(Xo, y)
     with pytest.raises(ValueError, match="DataFrame"):
         fastmlp.to_onnx(with_categories, Xo)
+
+
+def test_what_a_tabular_graph_cannot_take_is_said():
+    X, score = table()
+    model = TabularMLPClassifier(max_iter=2, random_state=0).fit(X, score > 0.5)
+    with pytest.raises(ValueError, match="columns must be those"):
+        fastmlp.to_onnx(model, X[X.columns[::-1]])
+    with pytest.raises(ValueError, match="no conversion options"):
+        fastmlp.to_onnx(model, X, options={TabularMLPClassifier: {"zipmap": False}})
+    with pytest.raises(ValueError, match="opset 13"):
+        fastmlp.to_onnx(model, X, target_opset=12)
