@@ -250,8 +250,9 @@ def ablation_table(results):
     off, with its difference to the single network's, on the datasets and
     splits every variant ran."""
     variants = ["tabular"] + [f"tabular-{part}" for part in ABLATIONS]
+    variants = [v for v in variants if any(r["model"] == v for r in results)]
     datasets = list(dict.fromkeys(r["dataset"] for r in results))
-    keys = {(r["dataset"], r["split"]) for r in results if r["model"] == "tabular"}
+    keys = {(r["dataset"], r["split"]) for r in results if r["model"] == "tabular-none"}
     for variant in variants:
         keys &= {(r["dataset"], r["split"]) for r in results if r["model"] == variant}
 
@@ -315,8 +316,11 @@ def main():
                         help="write the table, plot (and README) from the last run's results, without fitting")  # fmt: skip
     args = parser.parse_args()
     if args.ablation:
-        models = ["tabular"] + [f"tabular-{part}" for part in ABLATIONS]
+        models = [f"tabular-{part}" for part in ABLATIONS]
         results = run(args.datasets.split(","), models, args.splits, 0)
+        suite = RESULTS / "tabular_suite.json"
+        if suite.exists():  # the defaults' rows of the last suite run, on the same splits
+            results += [r for r in json.loads(suite.read_text()) if r["model"] == "tabular"]
         RESULTS.mkdir(exist_ok=True)
         (RESULTS / "tabular_ablation.json").write_text(json.dumps(results, indent=1))
         text = (f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()}, held-out 20% of {args.splits} random "
