@@ -25,9 +25,18 @@ second, identical one. The cases:
   and Fortran-ordered (every specialisation the test suite compiles), in
   one process: the whole time, compile included.
 
-Prints each case's seconds per run, medians, and the median of the per-round
-ratios new/old, then the size of the cache a float64, float32 and lbfgs fit
-leave. ``--profile`` splits the new checkout's cold float64 fit into LLVM
+These cases measure the compile itself: their children run with the first
+tier off (``FASTMLP_FIRST_TIER=never``). Prints each case's seconds per run,
+medians, and the median of the per-round ratios new/old, then the size of
+the cache a float64, float32 and lbfgs fit leave.
+
+``--first-fit`` measures instead what a user waits for on a first fit, the
+new checkout alone, the first tier on (its default): in fresh processes,
+alternated, the fit's seconds with an empty cache, on the cache a first
+process left, and scikit-learn's own estimator's, for ``FIRST_FIT_CASES``
+(digits with the defaults; the README's quick start; compare.py's W2, a
+50k-row adam fit of 5 epochs, and of 30), with the tier each fit ran on and
+when the background compile had finished. ``--profile`` splits the new checkout's cold float64 fit into LLVM
 (optimisation and machine code) and Numba's own passes, from Numba's event
 stream.
 """
@@ -48,6 +57,49 @@ from checkouts import checkout_path  # noqa: E402
 
 CASES = ("float64", "float32-after-float64", "lbfgs", "lbfgs-after-adam", "warm")
 OPTIONAL_CASES = ("every-specialisation", "tabular", "tabular-warm")
+
+# name -> the fit whose seconds the child measures (imports and data not counted)
+FIRST_FIT_CASES = {
+    "digits": "X, y = load_digits(return_X_y=True); est = MLPClassifier(); est.fit(X, y)",
+    "quickstart": "X, y = load_digits(return_X_y=True); "
+                  "est = make_pipeline(StandardScaler(), MLPClassifier(hidden_layer_sizes=(100,), random_state=0)); "
+                  "est.fit(X, y)",
+    "adam-50k-5": "X, y = workload_data('W2'); est = make_estimator(module, 'W2'); est.fit(X, y)",
+    "adam-50k-30": "X, y = workload_data('W2'); est = make_estimator(module, 'W2').set_params(max_iter=30); est.fit(X, y)",
+}
+
+FIRST_FIT_CHILD = r"""
+import json, sys, time, warnings
+sys.path.insert(0, sys.argv[3])
+warnings.simplefilter("ignore")
+library, statement = sys.argv[1], sys.argv[2]
+if library == "fastmlp":
+    import fastmlp as module
+    from fastmlp import MLPClassifier, _background_compile, _first_tier
+else:
+    import sklearn.neural_network as module
+    from sklearn.neural_network import MLPClassifier
+from sklearn.datasets import load_digits
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from workloads import make_estimator, workload_data
+import numpy as np
+setup, fit = statement.rsplit("; ", 1)
+exec(setup)
+start = time.perf_counter()
+exec(fit)
+seconds = time.perf_counter() - start
+result = {"seconds": seconds}
+if library == "fastmlp":
+    result["tier"] = _first_tier.last_fit_tier
+    waited = time.perf_counter()
+    while _background_compile.cache_directory() is not None and not _background_compile.kernels_ready(np.float64):
+        time.sleep(0.1)
+        if time.perf_counter() - waited > 120:
+            break
+    result["compiled_after"] = time.perf_counter() - start
+print(json.dumps(result))
+"""
 
 CHILD = r"""
 import json, sys, time, warnings
@@ -132,8 +184,42 @@ print(json.dumps(result))
 """
 
 
-def run(checkout, case, cache, profile=False):
+def first_fit(checkout, library, case, cache):
     env = dict(os.environ, NUMBA_CACHE_DIR=cache, PYTHONPATH=str(checkout))
+    env.pop("FASTMLP_FIRST_TIER", None)
+    command = [sys.executable, "-c", FIRST_FIT_CHILD, library, FIRST_FIT_CASES[case], str(HERE / "benchmarks")]
+    out = subprocess.run(command, env=env, capture_output=True, text=True, cwd="/")
+    if out.returncode != 0:
+        raise SystemExit(f"the benchmark's child process failed:\n{out.stderr.strip()}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def measure_first_fits(checkout, cases, repeats):
+    """The first-fit table: per case, the median seconds of scikit-learn's fit
+    and of fastmlp's with an empty and with a warm cache."""
+    print("| case | scikit-learn | fastmlp, empty cache | fastmlp, warm cache | first tier, empty cache | compiled after |")
+    print("|---|---:|---:|---:|---|---:|")
+    for case in cases:
+        times = {"sklearn": [], "cold": [], "warm": []}
+        tiers, compiled = [], []
+        for round_ in range(repeats):
+            order = ["sklearn", "cold"] if round_ % 2 == 0 else ["cold", "sklearn"]
+            with tempfile.TemporaryDirectory() as cache:
+                for label in order:
+                    result = first_fit(checkout, "sklearn" if label == "sklearn" else "fastmlp", case, cache)
+                    times[label].append(result["seconds"])
+                    if label == "cold":
+                        tiers.append(result["tier"])
+                        compiled.append(result["compiled_after"])
+                times["warm"].append(first_fit(checkout, "fastmlp", case, cache)["seconds"])
+        medians = {label: statistics.median(values) for label, values in times.items()}
+        print(f"| {case} | {medians['sklearn']:.2f} s | {medians['cold']:.2f} s | {medians['warm']:.2f} s | "
+              f"{', '.join(sorted(set(tiers)))} | {statistics.median(compiled):.1f} s |", flush=True)  # fmt: skip
+        print(f"<!-- {case}: " + "; ".join(f"{k} {', '.join(f'{v:.2f}' for v in vs)}" for k, vs in times.items()) + " -->")
+
+
+def run(checkout, case, cache, profile=False):
+    env = dict(os.environ, NUMBA_CACHE_DIR=cache, PYTHONPATH=str(checkout), FASTMLP_FIRST_TIER="never")
     out = subprocess.run(
         [sys.executable, "-c", CHILD, case, "1" if profile else "0"], env=env, capture_output=True, text=True, cwd="/"
     )
@@ -161,12 +247,20 @@ def cache_megabytes(checkout):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--old", required=True, help="the checkout to compare against")
+    parser.add_argument("--old", help="the checkout to compare against (required but with --first-fit)")
+    parser.add_argument("--first-fit", default=None, metavar="CASES",
+                        help=f"the first-fit table instead, for these cases ({','.join(FIRST_FIT_CASES)}) or 'all'")  # fmt: skip
     parser.add_argument("--new", default=str(HERE.parent), help="default: this checkout")
     parser.add_argument("--cases", default=",".join(CASES))
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
+    if args.first_fit:
+        cases = list(FIRST_FIT_CASES) if args.first_fit == "all" else args.first_fit.split(",")
+        measure_first_fits(checkout_path(args.new), cases, args.repeats)
+        return
+    if not args.old:
+        parser.error("--old is required (but with --first-fit)")
     checkouts = {"old": checkout_path(args.old), "new": checkout_path(args.new)}
     for case in args.cases.split(","):
         if case not in CASES + OPTIONAL_CASES:

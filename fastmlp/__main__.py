@@ -18,7 +18,13 @@ def main(argv=None):
                          help="skip the kernels of TabularMLPClassifier and TabularMLPRegressor")  # fmt: skip
     command.add_argument("--sequential", action="store_true", help="one dtype after the other, in this process")
     command.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
+    command.add_argument("--background", action="store_true", help=argparse.SUPPRESS)  # the first tier's
     args = parser.parse_args(argv)
+    if args.background:
+        from ._precompile import background_compile
+
+        background_compile(args.dtypes[0])
+        return
     start = time.perf_counter()
     seconds = precompile(
         args.dtypes, own_options=not args.no_own_options, tabular=not args.no_tabular,

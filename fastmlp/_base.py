@@ -21,7 +21,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
-from . import _threads
+from . import _first_tier, _threads
 from ._activations import HIDDEN_ACTIVATIONS
 from ._callbacks import FitCallbacks
 from ._data import TrainingData, kernel_inputs
@@ -269,20 +269,32 @@ class BaseMultilayerPerceptron(SolverMixin, CallbackSupportMixin, BaseEstimator,
             validation = user_validation_set(self, *validation_set, data.dtype)
 
             self._random_state = check_random_state(self.random_state)
+            random_state = self._random_state.get_state()
             if first_pass:
                 self._initialize(data.Y, layer_units, data.dtype)
 
             stochastic = self.solver in _STOCHASTIC_SOLVERS
             epochs = (1 if incremental else self.max_iter) if stochastic else self.max_iter + 1
             callbacks = FitCallbacks.start(self, X, y, sample_weight, max_subtasks=epochs)
-            if stochastic:
-                self._fit_stochastic(data, layer_units, incremental, validation, callbacks)
-            else:
-                self._fit_lbfgs(data, layer_units, callbacks)
+            tier = _first_tier.choose(self, data, layer_units, incremental, first_pass, validation, callbacks)
+            rows = None
+            if tier == "scikit-learn":  # scikit-learn's fit draws the same initial weights again
+                self._random_state.set_state(random_state)
+                rows = _first_tier.fit_first_tier(self, X, y, sample_weight, data, layer_units)
+                if rows is not None:
+                    tier = "scikit-learn, then kernels"
+            _first_tier.last_fit_tier = tier
+            with _first_tier.disabled():  # the kernels' training, validation scores included
+                if tier == "kernels" or rows is not None:
+                    if stochastic:
+                        self._fit_stochastic(data, layer_units, incremental, validation, callbacks, resume_rows=rows)
+                    else:
+                        self._fit_lbfgs(data, layer_units, callbacks)
 
             check_finite_weights(self._params)
             if callbacks is not None:
                 callbacks.end()
+            _first_tier.fit_succeeded()
         self._dense_prediction_codes = (
             self._prediction_codes_key(is_sparse=False),
             self._build_prediction_codes(is_sparse=False),
@@ -383,7 +395,8 @@ class BaseMultilayerPerceptron(SolverMixin, CallbackSupportMixin, BaseEstimator,
     def _forward_pass_fast(self, X, check_input=True):
         """Output-layer activations for X: (n_samples, n_outputs)."""
         params = self._flat_params(rebind=False)
-        if check_input and not self._is_prevalidated(X):
+        validated_here = check_input and not self._is_prevalidated(X)
+        if validated_here:
             X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
         dtype = params.dtype
         if X.dtype != dtype:
@@ -391,6 +404,10 @@ class BaseMultilayerPerceptron(SolverMixin, CallbackSupportMixin, BaseEstimator,
             dtype = np.result_type(X.dtype, dtype)
             dtype = dtype if dtype in (np.float32, np.float64) else np.dtype(np.float64)
             params = params.astype(dtype)
+        if _first_tier.predicts_with_numpy(self, dtype):  # the kernels are not compiled yet
+            if not validated_here and isinstance(X, np.ndarray) and not np.isfinite(X).all():
+                validate_data(self, X, reset=False)  # an input that skipped validation: scikit-learn's error
+            return _first_tier.forward_numpy(X, self.coefs_, self.intercepts_, self.activation, self.out_activation_, dtype)
         is_sparse = sp.issparse(X)
         codes, extras = self._prediction_codes(is_sparse)
         n_samples = X.shape[0]

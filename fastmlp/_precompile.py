@@ -22,6 +22,11 @@ def precompile(dtypes=("float64", "float32"), *, own_options=True, tabular=True,
     """Compile every kernel a fit and a prediction need, into Numba's on-disk
     cache, so that the first fit of a new process loads them instead.
 
+    Without it, a first fit that finds the cache cold starts this compile in
+    a background process and trains meanwhile with scikit-learn's own
+    estimator (the first tier, see the README); a precompile run then waits
+    for that compile rather than start another.
+
     A cold compile costs about 10 s per dtype on a 2-core machine, and as
     much again for fastmlp's own activations and dropout, and again for the
     tabular models; a load from the cache, 0.2-0.35 s. Run this once where the models will train: on each
@@ -80,27 +85,44 @@ def precompile(dtypes=("float64", "float32"), *, own_options=True, tabular=True,
         return _compile_in_processes(dtypes, own_options, tabular)
 
 
+def background_compile(dtype):
+    """The first tier's background compile (``python -m fastmlp precompile
+    --background``): an MLP's kernels for ``dtype``, after any other
+    precompile on the machine has finished, unless that one compiled them."""
+    from . import _background_compile as background
+
+    with _cache_lock(quiet=True):
+        if not background.kernels_ready(dtype):
+            seconds = _compile_here([dtype], own_options=False, tabular=False)
+            background.log(f"compiled {dtype} in {seconds[str(np.dtype(dtype))]:.1f} s")  # (tests count these lines)
+
+
 def _compile_here(dtypes, own_options, tabular):
-    """Fit and predict tiny models of each dtype: every kernel they call compiles (or loads)."""
-    from . import MLPClassifier, TabularMLPClassifier
+    """Fit and predict tiny models of each dtype: every kernel they call
+    compiles (or loads); then the first tier's markers say so."""
+    from . import MLPClassifier, TabularMLPClassifier, _first_tier
+    from ._background_compile import mark_ready
 
     X = np.random.RandomState(0).normal(size=(40, 3))
     y = np.arange(40) % 3
-    option_sets = [{}] + ([{"activation": ["gelu", "relu"], "dropout": 0.1}] if own_options else [])
+    kinds = {"mlp": {}, "own": {"activation": ["gelu", "relu"], "dropout": 0.1}}
     seconds = {}
     for dtype in dtypes:
         start = time.perf_counter()
         data = X.astype(dtype)
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _first_tier.disabled():
             warnings.simplefilter("ignore")
-            for options in option_sets:
+            for kind, options in kinds.items():
+                if kind == "own" and not own_options:
+                    continue
                 for solver in ("adam", "lbfgs"):
-                    dropout = options.get("dropout", 0.0) if solver == "adam" else 0.0
-                    params = {**options, "dropout": dropout}
+                    params = {**options, "dropout": options.get("dropout", 0.0) if solver == "adam" else 0.0}
                     MLPClassifier((4, 3), solver=solver, max_iter=2, random_state=0, **params).fit(data, y).predict(data)
+                mark_ready(dtype, kind, time.perf_counter() - start)  # at once: a waiting fit goes on
             if tabular:
                 model = TabularMLPClassifier(hidden_layer_sizes=(4, 3), max_iter=2, dtype=str(np.dtype(dtype)))
                 model.fit(X, y).predict(X)
+                mark_ready(dtype, "tabular", time.perf_counter() - start)
         seconds[str(np.dtype(dtype))] = time.perf_counter() - start
     return seconds
 
@@ -124,7 +146,7 @@ def _compile_in_processes(dtypes, own_options, tabular):
 
 
 @contextlib.contextmanager
-def _cache_lock():
+def _cache_lock(quiet=False):
     """An exclusive lock on ``fastmlp-precompile.lock`` in Numba's cache
     directory (``NUMBA_CACHE_DIR``, else fastmlp's ``__pycache__``), held
     for the whole precompile; none where ``fcntl`` is missing (Windows)."""
@@ -143,7 +165,8 @@ def _cache_lock():
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            print("fastmlp: another precompile is filling this cache; waiting for it", file=sys.stderr, flush=True)
+            if not quiet:
+                print("fastmlp: another precompile is filling this cache; waiting for it", file=sys.stderr, flush=True)
             fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield

@@ -93,9 +93,14 @@ class SolverMixin:
         self.loss_ = opt_res.fun
         params[:] = opt_res.x
 
-    def _fit_stochastic(self, data, layer_units, incremental, validation=None, callbacks=None):
+    def _fit_stochastic(self, data, layer_units, incremental, validation=None, callbacks=None, resume_rows=None):
+        """``resume_rows``: scikit-learn's estimator (the first tier, see
+        ``_first_tier``) trained the first epochs and handed over at the end
+        of one, with this order of the rows; its optimizer state and counters
+        are kept, and that epoch's end (learning-rate update, stopping) runs here."""
         params = self._params
-        if not incremental or not hasattr(self, "_optimizer"):
+        resuming = resume_rows is not None
+        if not resuming and (not incremental or not hasattr(self, "_optimizer")):
             self._optimizer = make_optimizer_state(self, params.shape[0], params.dtype)
         optimizer = self._optimizer
         optimizer.set_schedule(self.learning_rate_schedule, self.warmup_iter, self.max_iter)
@@ -119,11 +124,11 @@ class SolverMixin:
         split = early_stopping and train_idx.shape[0] < data.n_samples
 
         n_samples = train_idx.shape[0]
-        sample_idx = np.arange(n_samples, dtype=int)
+        sample_idx = resume_rows if resuming else np.arange(n_samples, dtype=int)
         if self.batch_size == "auto":
             batch_size = min(200, n_samples)
         else:
-            if self.batch_size > n_samples:
+            if self.batch_size > n_samples and not resuming:  # (the first tier's estimator said it)
                 warnings.warn(
                     "Got `batch_size` less than 1 or larger than sample size. It is going to be clipped"
                 )
@@ -150,8 +155,12 @@ class SolverMixin:
         try:
             with _threads.limits(blas_threads), Team(n_threads) as team:
                 team.start(_backprop.train_epoch_inplace, kernel_args)
-                self.n_iter_ = 0
-                for it in range(self.max_iter):
+                if not resuming:
+                    self.n_iter_ = 0
+                first_epoch = self.n_iter_
+                if resuming and self._end_of_epoch(optimizer, callbacks, early_stopping, incremental):
+                    first_epoch = self.max_iter  # the epoch handed over ended the fit
+                for _ in range(first_epoch, self.max_iter):
                     if callbacks is not None:
                         callbacks.epoch_begins()
                     optimizer.begin_epoch()
@@ -191,39 +200,43 @@ class SolverMixin:
                         val_score, val_loss = validation.measure(self)
                         self.validation_loss_curve_.append(val_loss)
                     self._update_no_improvement_count(early_stopping, val_score)
-                    optimizer.iteration_ends(self.t_)
-                    if callbacks is not None and callbacks.epoch_ends():
-                        break  # a callback asked to stop
-
-                    if self._no_improvement_count > self.n_iter_no_change:
-                        if early_stopping:
-                            msg = (
-                                "Validation score did not improve more than "
-                                "tol=%f for %d consecutive epochs." % (self.tol, self.n_iter_no_change)
-                            )
-                        else:
-                            msg = (
-                                "Training loss did not improve more than tol=%f"
-                                " for %d consecutive epochs." % (self.tol, self.n_iter_no_change)
-                            )
-                        if optimizer.trigger_stopping(msg, self.verbose):
-                            break
-                        self._no_improvement_count = 0
-
-                    if incremental:
+                    if self._end_of_epoch(optimizer, callbacks, early_stopping, incremental):
                         break
-
-                    if self.n_iter_ == self.max_iter:
-                        warnings.warn(
-                            "Stochastic Optimizer: Maximum iterations (%d) "
-                            "reached and the optimization hasn't converged yet." % self.max_iter,
-                            ConvergenceWarning,
-                        )
         except KeyboardInterrupt:
             warnings.warn("Training interrupted by user.")
 
         if early_stopping:
             params[:] = self._best_params
+
+    def _end_of_epoch(self, optimizer, callbacks, early_stopping, incremental):
+        """The learning rate's update and scikit-learn's stopping rules after
+        an epoch; True to stop."""
+        optimizer.iteration_ends(self.t_)
+        if callbacks is not None and callbacks.epoch_ends():
+            return True  # a callback asked to stop
+        if self._no_improvement_count > self.n_iter_no_change:
+            if early_stopping:
+                msg = (
+                    "Validation score did not improve more than "
+                    "tol=%f for %d consecutive epochs." % (self.tol, self.n_iter_no_change)
+                )
+            else:
+                msg = (
+                    "Training loss did not improve more than tol=%f"
+                    " for %d consecutive epochs." % (self.tol, self.n_iter_no_change)
+                )
+            if optimizer.trigger_stopping(msg, self.verbose):
+                return True
+            self._no_improvement_count = 0
+        if incremental:
+            return True
+        if self.n_iter_ == self.max_iter:
+            warnings.warn(
+                "Stochastic Optimizer: Maximum iterations (%d) "
+                "reached and the optimization hasn't converged yet." % self.max_iter,
+                ConvergenceWarning,
+            )
+        return False
 
     def _update_no_improvement_count(self, early_stopping, val_score):
         if early_stopping:

@@ -33,6 +33,7 @@ from sklearn.utils.validation import (
     column_or_1d,
 )
 
+from . import _first_tier
 from ._activations import HIDDEN_ACTIVATIONS
 from ._forward import make_codes
 from ._safeguards import validated_hidden_layer_sizes
@@ -188,6 +189,7 @@ class BaseTabularMLP(CallbackSupportMixin, BaseEstimator):
                     raise ValueError("The validation rows' sample weights sum to zero: their score is undefined.")
         self._check_weight_decay()
         dtype = np.dtype(self.dtype)
+        _first_tier.announce_tabular(dtype)
         self.encoding_ = TabularEncoding(
             self.categorical_features, self.max_one_hot_levels, self.robust_scale, self.smooth_clip
         ).fit(X)
@@ -200,6 +202,7 @@ class BaseTabularMLP(CallbackSupportMixin, BaseEstimator):
             mean_over_outputs=True, parametric=self.parametric_activation,
         )  # fmt: skip
         fit_members(self, table, y, Y, sample_weight, validation, random_state, (X, y, sample_weight))
+        _first_tier.fit_succeeded()
         return self
 
     def _set_params(self, params):

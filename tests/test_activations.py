@@ -65,6 +65,7 @@ def test_layer_lists_pass_central_differences_through_the_low_level_api(activati
 
 
 @pytest.mark.parametrize("solver", ["sgd", "adam", "lbfgs"])
+@pytest.mark.kernels
 def test_a_list_of_one_name_trains_that_name(solver):
     params = dict(hidden_layer_sizes=(8, 6), solver=solver, max_iter=5, random_state=0)
     for name in ("logistic", "gelu"):  # logistic: scikit-learn's other init bound

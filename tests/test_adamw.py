@@ -70,6 +70,7 @@ def _fit(**params):
         return MLPRegressor(**{"hidden_layer_sizes": (8,), "max_iter": 20, "random_state": 0, **params}).fit(X, Y)
 
 
+@pytest.mark.kernels
 def test_adamw_without_decay_is_adam_without_l2():
     adamw, adam = _fit(solver="adamw", alpha=0.0), _fit(solver="adam", alpha=0.0)
     for a, b in zip(adamw.coefs_ + adamw.intercepts_, adam.coefs_ + adam.intercepts_):

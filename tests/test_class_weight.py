@@ -52,6 +52,7 @@ def _weights(est):
         (Y_STR[:200] == "common", "balanced"),  # binary
     ],
 )
+@pytest.mark.kernels
 def test_class_weight_is_the_sample_weight_fit(y, class_weight, solver):
     X = X3[: len(y)]
     params = dict(PARAMS, solver=solver)
@@ -65,6 +66,7 @@ def test_class_weight_is_the_sample_weight_fit(y, class_weight, solver):
 
 
 @pytest.mark.parametrize("class_weight", ["balanced", [{0: 1, 1: 3}, {0: 2, 1: 1}, {1: 5}]])
+@pytest.mark.kernels
 def test_multilabel_class_weight_is_one_weight_per_label_column(class_weight):
     ours = _fit(MLPClassifier, X_ML, Y_ML, class_weight=class_weight, **PARAMS)
     sample_weight = compute_sample_weight(class_weight, Y_ML)

@@ -15,6 +15,8 @@ from sklearn.datasets import make_classification
 from fastmlp import MLPClassifier, MLPRegressor, TabularMLPClassifier, TabularMLPRegressor, _backprop, _config
 from fastmlp import _solvers as solvers_module
 
+pytestmark = pytest.mark.kernels  # the kernels' own machinery, whatever FASTMLP_FIRST_TIER says
+
 
 TABULAR_CONFIGS = [
     dict(),
@@ -173,6 +175,7 @@ import json
 import numpy as np
 import fastmlp
 from fastmlp import _backprop, _input_layers
+
 X = np.random.RandomState(0).normal(size=(50, 4))
 fastmlp.MLPClassifier((5,), max_iter=5).fit(X, np.arange(50) % 2).predict(X)
 compiled = {

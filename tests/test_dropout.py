@@ -152,6 +152,7 @@ def test_every_way_to_train_on_counts_the_rows_on():
 
 
 @pytest.mark.parametrize("dropout", [0.0, [0.0, 0.0]])
+@pytest.mark.kernels
 def test_no_dropout_is_scikit_learns_model(dropout):
     params = dict(hidden_layer_sizes=(8, 6), max_iter=5, random_state=0)
     with_zero = _quiet(lambda: MLPClassifier(dropout=dropout, **params).fit(X, y))

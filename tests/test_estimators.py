@@ -67,6 +67,7 @@ def test_convergence_warning_when_max_iter_is_reached():
         MLPClassifier(solver="lbfgs", max_iter=2, random_state=0).fit(X_CLF, Y_CLF)
 
 
+@pytest.mark.kernels
 def test_keyboard_interrupt_stops_cleanly_and_keeps_weights(monkeypatch):
     real_epoch = solvers_module.train_epoch_inplace
     calls = []
@@ -252,6 +253,7 @@ def test_float32_stays_float32(solver):
     assert reg.coefs_[0].dtype == np.float32
 
 
+@pytest.mark.kernels
 def test_prediction_fast_path_equals_validated_path():
     est = _fitted()
     fast = est.predict_proba(X_CLF)

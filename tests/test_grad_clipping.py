@@ -51,6 +51,7 @@ def test_a_clipped_sgd_step_is_the_references(max_norm):
 
 
 @pytest.mark.parametrize("solver", ["sgd", "adam", "adamw"])
+@pytest.mark.kernels
 def test_a_norm_never_reached_changes_nothing(solver):
     params = dict(solver=solver, hidden_layer_sizes=(6,), max_iter=10, random_state=0)
     clipped = _quiet(lambda: MLPRegressor(max_grad_norm=1e12, **params).fit(X, Y))

@@ -130,6 +130,7 @@ def test_a_diverging_fit_raises_and_keeps_the_model(solver, warm_start):
     assert np.isfinite(est.predict(X)).all()
 
 
+@pytest.mark.kernels  # counts kernel calls
 def test_a_diverging_fit_stops_at_the_first_non_finite_epoch(monkeypatch):
     rng = np.random.RandomState(0)
     X, y = rng.randn(100, 4) * 1e10, rng.randn(100) * 1e10
@@ -331,6 +332,7 @@ def test_numpy_integer_layer_sizes_are_accepted():
 
 
 @pytest.mark.parametrize("solver", ["sgd", "adam"])
+@pytest.mark.kernels
 def test_ctrl_c_inside_an_epoch_keeps_weights_and_step_count_consistent(solver, monkeypatch):
     """A real SIGINT delivered between two kernel calls of one epoch: the fit
     stops there, with the weights of the batches taken and Adam's step count

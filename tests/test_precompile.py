@@ -9,11 +9,14 @@ import pytest
 
 import fastmlp
 
+pytestmark = pytest.mark.kernels  # the kernels' own machinery, whatever FASTMLP_FIRST_TIER says
+
 _FIT_AND_REPORT = r"""
 import json, warnings
 import numpy as np
 import fastmlp
 from fastmlp import _backprop
+
 X = np.random.RandomState(1).normal(size=(30, 4)).astype("float32")
 y = np.arange(30) % 2
 warnings.simplefilter("ignore")

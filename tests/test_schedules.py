@@ -70,6 +70,7 @@ def test_each_epochs_rate_through_the_estimator(solver):
         assert est._optimizer.learning_rate == pytest.approx(expected[-1], rel=1e-15)
 
 
+@pytest.mark.kernels
 def test_sgd_under_a_schedule_is_one_epoch_fits_at_the_scheduled_rates():
     lr, factors = 0.05, [1.0, 0.5, 0.2, 0.1]
     params = dict(solver="sgd", momentum=0.0, shuffle=False, hidden_layer_sizes=(6,), random_state=0, tol=0,

@@ -15,6 +15,8 @@ from fastmlp import MLPClassifier, _base, _threads
 from fastmlp import _solvers as solvers_module
 from fastmlp._team import STOP, Team, barrier
 
+pytestmark = pytest.mark.kernels  # the kernels' own machinery, whatever FASTMLP_FIRST_TIER says
+
 
 def _scipy_blas_threads():
     import scipy.linalg.cython_blas  # noqa: F401

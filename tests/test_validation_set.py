@@ -41,6 +41,7 @@ def test_early_stopping_on_given_rows_is_the_internal_split_on_the_same_rows():
     assert internal.n_iter_ == given.n_iter_ and len(given.validation_loss_curve_) == given.n_iter_
 
 
+@pytest.mark.kernels
 def test_without_early_stopping_the_set_is_scored_and_stops_nothing():
     params = dict(hidden_layer_sizes=(10,), random_state=0, max_iter=15, tol=0, n_iter_no_change=100)
     est = _quiet(lambda: MLPClassifier(**params).fit(X_TRAIN, Y_TRAIN, X_val=X_VAL, y_val=Y_VAL))
