@@ -276,7 +276,7 @@ class BaseMultilayerPerceptron(SolverMixin, CallbackSupportMixin, BaseEstimator,
             stochastic = self.solver in _STOCHASTIC_SOLVERS
             epochs = (1 if incremental else self.max_iter) if stochastic else self.max_iter + 1
             callbacks = FitCallbacks.start(self, X, y, sample_weight, max_subtasks=epochs)
-            tier = _first_tier.choose(self, data, layer_units, incremental, first_pass, validation, callbacks)
+            tier = _first_tier.choose(self, data, layer_units, incremental, first_pass, validation)
             rows = None
             if tier == "scikit-learn":  # scikit-learn's fit draws the same initial weights again
                 self._random_state.set_state(random_state)

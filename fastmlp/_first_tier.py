@@ -99,20 +99,21 @@ def disabled():
 # -- what a fit waits for, said once --------------------------------------------------
 
 
-def announce(what):
+def announce(what, seconds):
     """One line, once per process: that a fit waits for a compile."""
     if what in _announced:
         return
     _announced.add(what)
-    print(f"fastmlp: compiling {what} (once per environment: later processes load them from the cache "
-          f"in under a second; `python -m fastmlp precompile` does it ahead)", file=sys.stderr, flush=True)  # fmt: skip
+    print(f"fastmlp: preparing {what} before this fit: about {seconds} s to compile, once per environment "
+          f"(later processes load them from the cache in under a second; `python -m fastmlp precompile` "
+          f"does it ahead)", file=sys.stderr, flush=True)  # fmt: skip
 
 
-def compiles_here(dtype, kind, what):
+def compiles_here(dtype, kind, what, seconds):
     """This fit compiles the kernels of ``kind`` in this process: say so
     (once), and mark them ready when it succeeds (``fit_succeeded``)."""
     _compiling.add((np.dtype(dtype), kind))
-    announce(what)
+    announce(what, seconds)
 
 
 def fit_succeeded():
@@ -124,17 +125,24 @@ def fit_succeeded():
 def announce_tabular(dtype):
     """The tabular models have no first tier: their first fit waits for their kernels, and says so."""
     if mode() != "never" and background.cache_directory() is not None and not background.kernels_ready(dtype, "tabular"):
-        compiles_here(dtype, "tabular", f"the tabular models' kernels for {np.dtype(dtype)} before this fit (about 30 s)")
+        compiles_here(dtype, "tabular", f"the tabular models' kernels for {np.dtype(dtype)}", 30)
 
 
 # -- which fits run in the first tier --------------------------------------------------
 
 
-def eligible(estimator, data, incremental, first_pass, validation, callbacks):
+def has_callbacks(estimator):
+    """Callbacks of its own or propagated by a meta-estimator (a Pipeline
+    without callbacks only passes its context down: none)."""
+    parent = getattr(estimator, "_parent_callback_ctx", None)
+    return bool(getattr(estimator, "_skl_callbacks", None)) or bool(getattr(parent, "_callbacks", None))
+
+
+def eligible(estimator, data, incremental, first_pass, validation):
     """A fit that scikit-learn's own estimator trains to the same model."""
     p = estimator
     return (
-        first_pass and not incremental and validation is None and callbacks is None
+        first_pass and not incremental and validation is None and not has_callbacks(p)
         and not p.early_stopping  # fastmlp also records validation_loss_curve_
         and p.solver in SKLEARN_SOLVERS and isinstance(p.activation, str) and p.activation in SKLEARN_ACTIVATIONS
         and not np.any(np.asarray(p.dropout) != 0) and p.learning_rate_schedule is None and p.warmup_iter == 0
@@ -165,7 +173,7 @@ def estimated_epoch_seconds(estimator, n_samples, layer_units):
     return 6.0 * n_samples * weights / SKLEARN_FLOPS_PER_SECOND + batches * SKLEARN_SECONDS_PER_BATCH
 
 
-def choose(estimator, data, layer_units, incremental, first_pass, validation, callbacks):
+def choose(estimator, data, layer_units, incremental, first_pass, validation):
     """Where this fit trains: "scikit-learn" or "kernels". Starts the
     background compile, or waits for it, as the fit needs."""
     current = mode()
@@ -175,11 +183,11 @@ def choose(estimator, data, layer_units, incremental, first_pass, validation, ca
     own = uses_own_options(estimator)
     if current == "auto" and background.kernels_ready(dtype, "own" if own else "mlp"):
         return "kernels"
-    ok = eligible(estimator, data, incremental, first_pass, validation, callbacks)
+    ok = eligible(estimator, data, incremental, first_pass, validation)
     if current == "always" or not background.can_start():
         return "scikit-learn" if ok and current == "always" else "kernels"
     if own:
-        compiles_here(dtype, "own", f"the kernels of fastmlp's own activations and dropout for {dtype} (10-20 s)")
+        compiles_here(dtype, "own", f"the kernels of fastmlp's own activations and dropout for {dtype}", "10-20")
         return "kernels"
     started = background.start(dtype) is not None and not background.failed(dtype)
     if ok and started:
@@ -188,10 +196,10 @@ def choose(estimator, data, layer_units, incremental, first_pass, validation, ca
         if epochs * epoch <= background.seconds_left(dtype):
             return "scikit-learn"
     if started:
-        announce(f"fastmlp's kernels for {dtype} before this fit (about 10 s)")
+        announce(f"fastmlp's kernels for {dtype}", 10)
         if background.wait(dtype):
             return "kernels"
-    compiles_here(dtype, "mlp", f"fastmlp's kernels for {dtype} before this fit (about 10 s)")
+    compiles_here(dtype, "mlp", f"fastmlp's kernels for {dtype}", 10)
     return "kernels"
 
 

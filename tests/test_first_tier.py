@@ -129,6 +129,23 @@ def test_labels_and_frames_as_the_kernels_take_them(target, monkeypatch):
         assert list(models["always"].feature_names_in_) == list(X.columns)
 
 
+def test_in_a_pipeline_without_callbacks_the_first_tier_trains(monkeypatch):
+    """A Pipeline passes its callback context down even without callbacks
+    (the README's quick start): that fit has a first tier; with a callback
+    it trains on the kernels, which report each epoch."""
+    from sklearn.callback import ProgressBar
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    monkeypatch.setattr(_first_tier, "MODE", "always")
+    make_pipeline(StandardScaler(), fastmlp.MLPClassifier(max_iter=3)).fit(X_DIGITS, Y_DIGITS)
+    assert _first_tier.last_fit_tier == "scikit-learn"
+    pipeline = make_pipeline(StandardScaler(), fastmlp.MLPClassifier(max_iter=3))
+    pipeline.set_callbacks(ProgressBar())
+    pipeline.fit(X_DIGITS, Y_DIGITS)
+    assert _first_tier.last_fit_tier == "kernels"
+
+
 def test_the_compiles_marker_hands_over(monkeypatch):
     """In the default mode, the first tier hands over at the end of the first
     epoch after the marker appears (here after the third epoch's check)."""
@@ -310,5 +327,5 @@ def test_a_killed_background_compile_leaves_a_cache_that_a_waiting_fit_uses(tmp_
     tier, kernel_loads = out.stdout.split()
     assert tier == "kernels" and int(kernel_loads) >= 1
     lines = [line for line in out.stderr.splitlines() if line.startswith("fastmlp:")]
-    assert len(lines) == 1 and "compiling fastmlp's kernels for float64" in lines[0], out.stderr
+    assert len(lines) == 1 and "preparing fastmlp's kernels for float64" in lines[0], out.stderr
     assert list(tmp_path.rglob("fastmlp-ready-mlp-*"))
