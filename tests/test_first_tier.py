@@ -169,6 +169,19 @@ def test_the_compiles_marker_hands_over(monkeypatch):
     _assert_same_model(expected, model, 1e-9)
 
 
+def test_without_a_writable_cache_fits_train_on_the_kernels_as_before(monkeypatch):
+    """With the cache disabled or not writable no compile is started: each
+    process compiles for itself, as before the first tier."""
+    from fastmlp import _background_compile as background
+
+    monkeypatch.setattr(background, "cache_directory", lambda: None)
+    monkeypatch.setattr(background, "kernels_ready", lambda dtype, kind="mlp": False)
+    monkeypatch.setattr(background, "start", lambda dtype: pytest.fail("started a background compile"))
+    model, tier = _fit("auto", monkeypatch, max_iter=3)
+    assert tier == "kernels"
+    assert not _first_tier.predicts_with_numpy(model, np.dtype(np.float64))
+
+
 def test_precompile_and_the_kernels_own_fits_predict_with_the_kernels(monkeypatch):
     """Inside precompile (and a kernels' fit scoring its validation rows) a
     prediction compiles the kernels' prediction, never numpy's."""
