@@ -279,33 +279,6 @@ def _kernels_model(monkeypatch):
     return model
 
 
-def test_cold_first_fits_in_two_processes_at_once_compile_once(tmp_path, monkeypatch):
-    """Two fresh processes on one empty cache: each first fit runs on
-    scikit-learn's estimator and gives the kernels' model; one background
-    compile fills the cache; each process's next fit then loads the kernels,
-    as does a new process's first fit."""
-    env = _environment(tmp_path)
-    processes = [subprocess.Popen([sys.executable, "-c", _FIRST_FITS], env=env, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True) for _ in range(2)]  # fmt: skip
-    reports = [_report(process) for process in processes]
-    expected = _kernels_model(monkeypatch)
-    for report in reports:
-        assert report["first"].startswith("scikit-learn")
-        for W, W_expected in zip(report["coefs"], expected.coefs_):
-            np.testing.assert_allclose(W, W_expected, rtol=1e-9, atol=1e-12)
-        assert report["first_predict"] == expected.predict(X_DIGITS).tolist()
-        assert report["second"] == "kernels"
-        assert report["kernel_loads"] >= 1 and report["kernel_compiles"] == 0
-    (log_path,) = tmp_path.rglob("fastmlp-background.log")  # next to Numba's cache of the kernels
-    log = [line for line in log_path.read_text().splitlines() if " compiled " in line]
-    assert len(log) == 1 and "compiled float64" in log[0], log
-
-    again = _report(subprocess.Popen([sys.executable, "-c", _FIRST_FITS], env=env, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True))  # fmt: skip
-    assert again["first"] == "kernels" and again["kernel_compiles"] == 0
-    assert len([line for line in log_path.read_text().splitlines() if " compiled " in line]) == 1
-
-
 _WAITING_FIT = r"""
 import warnings
 import numpy as np
@@ -320,25 +293,53 @@ print(fastmlp._first_tier.last_fit_tier, len(_backprop.train_epoch_inplace.stats
 """
 
 
-def test_a_killed_background_compile_leaves_a_cache_that_a_waiting_fit_uses(tmp_path):
-    """A background compile killed half-way leaves no marker; a later
-    process's fit with no first tier (early stopping) starts another, waits
-    for it, says so in one line, and then loads the kernels from the cache."""
+def _start(script, env):
+    return subprocess.Popen([sys.executable, "-c", script], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)  # fmt: skip
+
+
+def test_cold_processes_share_one_background_compile_after_a_killed_one(tmp_path, monkeypatch):
+    """One cache, compiled once for everything (a compile costs 10-20 s):
+
+    1. a background compile killed half-way leaves no marker;
+    2. two fresh processes start at once: one's first fit runs on
+       scikit-learn's estimator and gives the kernels' model; the other's,
+       early stopping (no first tier), waits for the compile and says so in
+       one line; one background compile finishes the cache (the killed one's
+       files loaded, the rest compiled); each process's next fit loads the
+       kernels;
+    3. a new process's first fit runs on the kernels."""
     env = _environment(tmp_path)
-    env["FASTMLP_FIRST_TIER"] = "never"  # as the first tier starts it
     compile_ = subprocess.Popen(
         [sys.executable, "-m", "fastmlp", "precompile", "--background", "--dtypes", "float64"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        env=dict(env, FASTMLP_FIRST_TIER="never"), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )  # fmt: skip
     time.sleep(4)  # mid-compile: some kernels cached, not all
     os.killpg(compile_.pid, signal.SIGKILL)
     compile_.wait()
     assert not list(tmp_path.rglob("fastmlp-ready-*"))
-    out = subprocess.run([sys.executable, "-c", _WAITING_FIT], env=_environment(tmp_path), capture_output=True,
-                         text=True)  # fmt: skip
-    assert out.returncode == 0, out.stderr
-    tier, kernel_loads = out.stdout.split()
+
+    first_tier, waiting = _start(_FIRST_FITS, env), _start(_WAITING_FIT, env)
+    report = _report(first_tier)
+    out, err = waiting.communicate(timeout=600)
+    assert waiting.returncode == 0, err
+
+    expected = _kernels_model(monkeypatch)
+    assert report["first"].startswith("scikit-learn")
+    for W, W_expected in zip(report["coefs"], expected.coefs_):
+        np.testing.assert_allclose(W, W_expected, rtol=1e-9, atol=1e-12)
+    assert report["first_predict"] == expected.predict(X_DIGITS).tolist()
+    assert report["second"] == "kernels"
+    assert report["kernel_loads"] >= 1 and report["kernel_compiles"] == 0
+    tier, kernel_loads = out.split()
     assert tier == "kernels" and int(kernel_loads) >= 1
-    lines = [line for line in out.stderr.splitlines() if line.startswith("fastmlp:")]
-    assert len(lines) == 1 and "preparing fastmlp's kernels for float64" in lines[0], out.stderr
-    assert list(tmp_path.rglob("fastmlp-ready-mlp-*"))
+    lines = [line for line in err.splitlines() if line.startswith("fastmlp:")]
+    assert len(lines) == 1 and "preparing fastmlp's kernels for float64" in lines[0], err
+    (log_path,) = tmp_path.rglob("fastmlp-background.log")  # next to Numba's cache of the kernels
+    compiles = [line for line in log_path.read_text().splitlines() if " compiled " in line]
+    assert len(compiles) == 1 and "compiled float64" in compiles[0], compiles
+
+    again = _report(_start(_FIRST_FITS, env))
+    assert again["first"] == "kernels" and again["kernel_compiles"] == 0
+    assert len([line for line in log_path.read_text().splitlines() if " compiled " in line]) == 1
