@@ -249,7 +249,7 @@ def fit_first_tier(estimator, X, y, sample_weight, data, layer_units):
     from . import _threads
 
     cls = _Classifier if is_classifier(estimator) else _Regressor
-    names = cls.__mro__[2]().get_params(deep=False)  # scikit-learn's own parameters
+    names = cls._get_param_names()  # scikit-learn's own parameters
     params = {name: value for name, value in estimator.get_params(deep=False).items() if name in names}
     params["random_state"] = estimator._random_state  # the kernels' draws: the same initial weights and shuffles
     model = cls(**params)

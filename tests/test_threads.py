@@ -11,7 +11,7 @@ import sklearn.neural_network as sk
 from sklearn.datasets import make_classification
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from fastmlp import MLPClassifier, _base, _threads
+from fastmlp import MLPClassifier, _prediction, _threads
 from fastmlp import _solvers as solvers_module
 from fastmlp._team import STOP, Team, barrier
 
@@ -159,13 +159,13 @@ def test_scoring_leaves_the_blas_limit_as_it_was(monkeypatch):
     model = _fit(X, y, hidden_layer_sizes=(100,))
     before = _scipy_blas_threads()
     seen = []
-    real_predict = _base.predict_inplace
+    real_predict = _prediction.predict_inplace
 
     def recording_predict(*args):
         seen.append(_scipy_blas_threads())
         return real_predict(*args)
 
-    monkeypatch.setattr(_base, "predict_inplace", recording_predict)
+    monkeypatch.setattr(_prediction, "predict_inplace", recording_predict)
     model.score(X, y)
     assert seen == [1]
     assert _scipy_blas_threads() == before
