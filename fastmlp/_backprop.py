@@ -80,6 +80,7 @@ from ._optimizers import (
     scale_range_inplace,
 )
 from ._team import barrier, share, sum_parts_inplace, team_total
+from ._validation_pass import predict_validation_share
 
 @kernel
 def sum_of_squared_weights(params, n_coefs):
@@ -186,19 +187,19 @@ def backward_batch_inplace(
                     multiply_any_derivative_inplace(A_prev, delta_prev, code, grad_b_prev)
 
 
-# Slots of the float64 ``progress`` vector of ``train_epoch_inplace``: the
-# rows of ``sample_idx`` a call trains on, the L2 penalty of the weights
-# carried from one call to the next, and
 # Columns of ``part_sums`` (n_threads, 8): each thread's share of the batch's
 # loss, of the squared weights and of the squared gradient. np.int64, not
 # Python ints: a literal argument compiles a specialisation per value (team_total
 # compiled three times).
 LOSS_COLUMN, WEIGHT_SQUARES_COLUMN, GRADIENT_SQUARES_COLUMN = np.int64(0), np.int64(1), np.int64(2)
 
-# ROWS_BEFORE: the rows trained on before this epoch (the estimator's ``t_``),
-# from which dropout counts the rows (``_dropout``).
-FIRST_ROW, STOP_ROW, PENALTY, ROWS_BEFORE = range(4)
-N_PROGRESS = 4
+# Slots of the float64 ``progress`` vector of ``train_epoch_inplace``: the rows
+# of ``sample_idx`` a call trains on, the L2 penalty carried from one call to
+# the next, the rows trained on before this epoch (the estimator's ``t_``, from
+# which dropout counts the rows, ``_dropout``), and VALIDATE: the call predicts
+# the tabular models' validation rows instead (``_validation_pass``).
+FIRST_ROW, STOP_ROW, PENALTY, ROWS_BEFORE, VALIDATE = range(5)
+N_PROGRESS = 5
 
 
 def training_workspace_size(layer_units, codes, batch_size, is_sparse, n_threads=1, spec=None, x_width=None):
@@ -257,12 +258,14 @@ def train_epoch_inplace(
     order counted ``progress[ROWS_BEFORE] + p``.
 
     ``tabular`` is None but for the tabular models: ``(spec, groups,
-    group_factors, step_factors)``, their input layers (``_input_layers``;
-    X is then an encoded table, whose rows the input layers turn into the
-    first layer's input), the parameter groups of their Adam steps
-    (``_optimizers.grouped_adam_step_inplace``) and the schedules' factors
-    of each batch of the epoch, ``(learning rate, weight decay, dropout)``
-    per row of ``step_factors``.
+    group_factors, step_factors, X_val, out_val)``, their input layers
+    (``_input_layers``; X is then an encoded table, whose rows the input
+    layers turn into the first layer's input), the parameter groups of their
+    Adam steps (``_optimizers.grouped_adam_step_inplace``), the schedules'
+    factors of each batch of the epoch, ``(learning rate, weight decay,
+    dropout)`` per row of ``step_factors``, and the validation rows a call
+    with ``progress[VALIDATE]`` set predicts into ``out_val`` instead of
+    training (``_validation_pass``).
     """
     X_data, X_indices, X_indptr = X_csr
     opt_m, opt_v, opt_hyper = optimizer
@@ -294,6 +297,16 @@ def train_epoch_inplace(
     my_grads = grads if n_threads == 1 else part_grads[tid]
     param_lo, param_hi = share(params.shape[0], tid, n_threads)
     while barrier(sync, n_threads):  # workers wait here between calls
+        if progress[VALIDATE] != 0:
+            predict_validation_share(
+                tabular, X_csr, Xbuf, part_capacity, sample_idx[0:0], params, layer_units, codes, offsets, acts,
+                derivs, extras, inputs_ws, out_start, tid, n_threads,
+            )  # fmt: skip
+            if not barrier(sync, n_threads):  # every thread has read progress, and predicted its rows
+                return 0.0
+            if tid == 0:
+                return 0.0
+            continue
         first_row = np.int64(progress[FIRST_ROW])
         stop_row = np.int64(progress[STOP_ROW])
         rows_before = np.int64(progress[ROWS_BEFORE])

@@ -15,7 +15,6 @@ as pytabkit picks them), the latest of ties, are the model's at the end.
 
 import math
 import warnings
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -28,32 +27,17 @@ from ._schedules import step_factors
 from ._team import Team
 
 
-def network_output(network, codes, params, X, helper=None):
+def network_output(network, codes, params, X):
     """The output layer of ``network`` for the encoded rows ``X`` (C-contiguous,
-    of ``params``' dtype), without dropout: (n_rows, n_outputs). With a
-    ``helper`` thread (a ``ThreadPoolExecutor``), it predicts the second
-    half of the rows meanwhile (the kernel releases the GIL): cells'
-    validation rows (323) in 1.0 instead of 2.0 ms an epoch."""
+    of ``params``' dtype), without dropout: (n_rows, n_outputs)."""
     layer_units = network.layout.layer_units
     out = np.empty((X.shape[0], layer_units[-1]), dtype=params.dtype)
-
-    def predict(start, stop):
-        rows = max(1, min(stop - start, PREDICT_CHUNK_ROWS))
-        workspace = np.empty(prediction_workspace_size(layer_units, codes, network.spec, rows), dtype=params.dtype)
-        predict_inplace(X[start:stop], *no_sparse_input(params.dtype), params, layer_units, codes, np.empty(0),
-                        workspace, out[start:stop], network.spec)  # fmt: skip
-
-    half = X.shape[0] // 2 if helper is not None and X.shape[0] >= 2 * MIN_HELPER_ROWS else 0
-    with _threads.limits(_threads.prediction_blas_threads(layer_units, max(1, min(X.shape[0], PREDICT_CHUNK_ROWS)))):
-        second = helper.submit(predict, half, X.shape[0]) if half else None
-        predict(0, half if half else X.shape[0])
-        if second is not None:
-            second.result()
+    rows = max(1, min(X.shape[0], PREDICT_CHUNK_ROWS))
+    workspace = np.empty(prediction_workspace_size(layer_units, codes, network.spec, rows), dtype=params.dtype)
+    with _threads.limits(_threads.prediction_blas_threads(layer_units, rows)):
+        predict_inplace(X, *no_sparse_input(params.dtype), params, layer_units, codes, np.empty(0), workspace, out,
+                        network.spec)  # fmt: skip
     return out
-
-
-#: Validation rows per thread below which one thread predicts them all.
-MIN_HELPER_ROWS = 64
 
 
 class TabularTraining:
@@ -96,8 +80,8 @@ class TabularTraining:
             np.empty((n_threads if n_threads > 1 else 0, params.shape[0]), dtype=dtype), np.zeros((n_threads, 8)),
             (self.optimizer.m, self.optimizer.v, self.optimizer.hyper), layer_units, codes, dropout, 0.0,
             float(np.finfo(dtype).eps), np.empty(workspace_size, dtype=dtype), self.progress,
-            (network.spec, groups, group_factors, self.step_factors),
         )  # fmt: skip
+        self.tabular = (network.spec, groups, group_factors, self.step_factors)
 
     def _set_step_factors(self, epoch):
         est = self.estimator
@@ -122,10 +106,13 @@ class TabularTraining:
         best_selection = -math.inf
         best_params = params.copy()
         rows_seen = 0
-        helper = ThreadPoolExecutor(1, thread_name_prefix="fastmlp-validation") if self.n_threads > 1 else None
+        width, n_outputs = self.kernel_args[0].shape[1], self.network.layout.layer_units[-1]
+        validation_X = np.empty((0, width), params.dtype) if measure is None else np.ascontiguousarray(validation_X, params.dtype)
+        validation_out = np.empty((validation_X.shape[0], n_outputs), dtype=params.dtype)
+        kernel_args = (*self.kernel_args, (*self.tabular, validation_X, validation_out))
         try:
             with _threads.limits(self.blas_threads), Team(self.n_threads) as team:
-                team.start(_backprop.train_epoch_inplace, self.kernel_args)
+                team.start(_backprop.train_epoch_inplace, kernel_args)
                 for epoch in range(int(est.max_iter)):
                     if callbacks is not None:
                         callbacks.epoch_begins()
@@ -137,7 +124,7 @@ class TabularTraining:
                     for first_row in range(0, self.rows_per_epoch, self.chunk_rows):
                         self.progress[_backprop.FIRST_ROW] = first_row
                         self.progress[_backprop.STOP_ROW] = min(first_row + self.chunk_rows, self.rows_per_epoch)
-                        accumulated_loss += train_epoch_inplace(*self.kernel_args, 0, team.n_threads, team.sync)
+                        accumulated_loss += train_epoch_inplace(*kernel_args, 0, team.n_threads, team.sync)
                         team.check()
                     rows_seen += self.rows_per_epoch
                     loss_curve.append(accumulated_loss / self.rows_per_epoch)
@@ -147,10 +134,12 @@ class TabularTraining:
                         loss_curve.pop()  # diverged: the best epoch's weights stay
                         curves.diverged = True
                         break
-                    if measure is not None:
-                        selection, score, loss = measure(
-                            network_output(self.network, self.codes, params, validation_X, helper)
-                        )  # fmt: skip
+                    if measure is not None:  # the team predicts the validation rows (_validation_pass)
+                        self.progress[_backprop.VALIDATE] = 1
+                        train_epoch_inplace(*kernel_args, 0, team.n_threads, team.sync)
+                        self.progress[_backprop.VALIDATE] = 0
+                        team.check()
+                        selection, score, loss = measure(validation_out)
                         validation_scores.append(score)
                         validation_losses.append(loss)
                         if est.verbose:
@@ -164,9 +153,6 @@ class TabularTraining:
         except KeyboardInterrupt:
             warnings.warn("Training interrupted by user.")
             curves.interrupted = True
-        finally:
-            if helper is not None:
-                helper.shutdown()
         if measure is not None and est.select_best_epoch:
             params[:] = best_params
         else:

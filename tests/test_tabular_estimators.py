@@ -210,6 +210,24 @@ def test_a_validation_set_of_ones_own():
         TabularMLPClassifier(**FAST).fit(X.iloc[:400], y[:400], X_val=X.iloc[400:], y_val=np.full(100, "maybe"))
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+def test_the_team_scores_the_validation_rows_as_the_model_predicts_them(threads):
+    """The validation rows are predicted inside the training kernel, in blocks
+    of each thread's rows (``_validation_pass``): the last epoch's validation
+    loss is the loss of the fitted model's own probabilities on them."""
+    X, y, _ = table(700)
+    model = TabularMLPClassifier(**FAST, batch_size=32, select_best_epoch=False, n_ensemble=1, dtype="float64",
+                                 random_state=0)  # fmt: skip
+    with threadpool_limits(threads):
+        model.fit(X.iloc[:400], y[:400], X_val=X.iloc[400:], y_val=y[400:])  # 300 rows: 19 blocks of 16 per thread
+    proba = model.predict_proba(X.iloc[400:])
+    onehot = (model.classes_ == y[400:, None]).astype(float)
+    smoothed = (1 - model.label_smoothing) * onehot + model.label_smoothing / 2
+    loss = -(smoothed * np.log(np.clip(proba, np.finfo(np.float32).eps, 1))).sum(axis=1).mean()
+    assert model.validation_loss_curve_[-1] == pytest.approx(loss, rel=1e-12)
+    assert model.validation_scores_[-1] == np.mean(model.predict(X.iloc[400:]) == y[400:])
+
+
 def test_without_validation_the_last_epoch_stays():
     X, y, _ = table()
     model = TabularMLPClassifier(**FAST, select_best_epoch=False, random_state=0).fit(X, y)
