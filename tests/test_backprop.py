@@ -135,10 +135,12 @@ def test_worked_example_sgd_step_through_the_fused_epoch():
     codes = _backprop.make_codes("logistic", "logistic", "squared_error")
     workspace = np.empty(_backprop.training_workspace_size(layout.layer_units, codes, 1, False))
     X, Y = np.array(w["X"]), np.array(w["Y"])
+    progress = np.zeros(_backprop.N_PROGRESS)
+    progress[_backprop.STOP_ROW] = 1  # the one row
     loss = _backprop.train_epoch_inplace(
         X, _backprop.no_sparse_input(np.float64), Y, np.empty(0), np.arange(1), 1,
         params, grads, np.empty((0, layout.size)), np.zeros((1, 8)), (state.m, state.v, state.hyper),
-        layout.layer_units, codes, None, 0.0, 1e-16, workspace, np.array([0.0, 1.0, 0.0]), None, 0, 1,
+        layout.layer_units, codes, None, 0.0, 1e-16, workspace, progress, None, 0, 1,
         np.zeros(SYNC_SIZE, np.int64),
     )  # fmt: skip
     assert abs(loss - w["E"]) < 1e-12
