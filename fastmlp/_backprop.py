@@ -80,7 +80,7 @@ from ._optimizers import (
     scale_range_inplace,
 )
 from ._team import barrier, share, sum_parts_inplace, team_total
-from ._validation_pass import predict_validation_share
+from ._validation_pass import gather_validation_rows, store_validation_outputs, validation_extras, validation_rows
 
 @kernel
 def sum_of_squared_weights(params, n_coefs):
@@ -297,21 +297,16 @@ def train_epoch_inplace(
     my_grads = grads if n_threads == 1 else part_grads[tid]
     param_lo, param_hi = share(params.shape[0], tid, n_threads)
     while barrier(sync, n_threads):  # workers wait here between calls
-        if progress[VALIDATE] != 0:
-            predict_validation_share(
-                tabular, X_csr, Xbuf, part_capacity, sample_idx[0:0], params, layer_units, codes, offsets, acts,
-                derivs, extras, inputs_ws, out_start, tid, n_threads,
-            )  # fmt: skip
-            if not barrier(sync, n_threads):  # every thread has read progress, and predicted its rows
-                return 0.0
-            if tid == 0:
-                return 0.0
-            continue
-        first_row = np.int64(progress[FIRST_ROW])
-        stop_row = np.int64(progress[STOP_ROW])
+        # or the tabular models' validation rows, forward only (_validation_pass)
+        validating = progress[VALIDATE] != 0
+        first_row = 0 if validating else np.int64(progress[FIRST_ROW])
+        stop_row = validation_rows(tabular) if validating else np.int64(progress[STOP_ROW])
         rows_before = np.int64(progress[ROWS_BEFORE])
         first_step = opt_hyper[STEP]
-        penalty = sum_of_squared_weights(params, n_coefs) if first_row == 0 else progress[PENALTY]
+        penalty = progress[PENALTY]
+        if first_row == 0 and not validating:
+            penalty = sum_of_squared_weights(params, n_coefs)
+        batch_extras = validation_extras(extras) if validating else extras
         accumulated_loss = 0.0
         n_batches = 0
         for start in range(first_row, stop_row, batch_size):
@@ -319,7 +314,7 @@ def train_epoch_inplace(
             n_rows = stop - start
             batch_rows = sample_idx[start:stop]
             weight_sum = float(n_rows)
-            if use_weight:  # S of the whole batch, summed in row order by every thread
+            if use_weight and not validating:  # S of the whole batch, summed in row order by every thread
                 weight_sum = 0.0
                 for i in range(n_rows):
                     weight_sum += sample_weight[batch_rows[i]]
@@ -340,7 +335,9 @@ def train_epoch_inplace(
                         Xb[j, i] = X[j, rows[i]]
             else:
                 Xb = Xbuf[: (hi - lo) * x_width].reshape((hi - lo, x_width))
-            for i in range(hi - lo):
+            if validating:
+                gather_validation_rows(tabular, Xb, start + lo)
+            for i in range(0 if validating else hi - lo):
                 r = rows[i]
                 if not x_transposed:
                     for j in range(x_width):
@@ -359,11 +356,14 @@ def train_epoch_inplace(
             first_part_row = rows_before + start + lo
             A_out = acts[out_start : out_start + n_part * n_outputs].reshape((n_part, n_outputs))
             delta_out = deltas[out_start : out_start + n_part * n_outputs].reshape((n_part, n_outputs))
-            front = batch_front(tabular, inputs_ws, start // batch_size)
+            front = batch_front(tabular, inputs_ws, 0 if validating else start // batch_size)
             forward_batch_inplace(
                 Xb, x_transposed, X_data, X_indices, X_indptr, rows, params, layer_units, codes, offsets, acts,
-                derivs, extras, first_part_row, A_out, front,
+                derivs, batch_extras, first_part_row, A_out, front,
             )  # fmt: skip
+            if validating:
+                store_validation_outputs(tabular, A_out, start + lo)
+                continue
             batch_loss = loss_and_output_delta(
                 Yb, A_out, swb, use_weight, weight_sum, codes[LOSS], eps, codes[MEAN_OVER_OUTPUTS] != 0, delta_out,
             )  # fmt: skip
