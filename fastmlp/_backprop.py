@@ -411,9 +411,10 @@ def train_epoch_inplace(
         # Every thread has read the call's progress before any returns (the
         # caller writes the next call's rows as soon as thread 0 returns): a
         # batch's barriers see to it, and a call whose batches were all
-        # skipped meets here. (A barrier after reading, in every call, cost
-        # W2 a third barrier per batch: it runs two batches per call.)
-        if n_batches == 0 and not barrier(sync, n_threads):
+        # skipped, or that predicted validation rows (no barrier per batch),
+        # meets here. (A barrier after reading, in every call, cost W2 a
+        # third barrier per batch: it runs two batches per call.)
+        if (validating or n_batches == 0) and not barrier(sync, n_threads):
             return 0.0
         if tid == 0:
             record_steps(opt_hyper, np.int64(n_batches))

@@ -47,8 +47,8 @@ class TabularTraining:
     ``data``: encoded training rows ``X`` (C-contiguous), targets ``Y`` (the
     output layer's: smoothed one-hot or standardised), ``sample_weight`` (or
     None). ``measure(out)`` turns the network's output on the validation rows
-    into ``(score, loss)``, the score to maximise (None: no validation, the
-    last epoch's weights are kept).
+    into ``(selection, score, loss)``, the selection to maximise (None: no
+    validation, the last epoch's weights are kept).
     """
 
     def __init__(self, estimator, network, codes, params, X, Y, sample_weight, dropout):
@@ -107,7 +107,9 @@ class TabularTraining:
         best_params = params.copy()
         rows_seen = 0
         width, n_outputs = self.kernel_args[0].shape[1], self.network.layout.layer_units[-1]
-        validation_X = np.empty((0, width), params.dtype) if measure is None else np.ascontiguousarray(validation_X, params.dtype)
+        if measure is None:
+            validation_X = np.empty((0, width), params.dtype)
+        validation_X = np.ascontiguousarray(validation_X, params.dtype)
         validation_out = np.empty((validation_X.shape[0], n_outputs), dtype=params.dtype)
         kernel_args = (*self.kernel_args, (*self.tabular, validation_X, validation_out))
         try:

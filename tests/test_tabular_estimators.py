@@ -17,7 +17,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 from threadpoolctl import threadpool_limits
 
-from fastmlp import TabularMLPClassifier, TabularMLPRegressor
+from fastmlp import TabularMLPClassifier, TabularMLPRegressor, _threads
 from fastmlp._forward import make_codes
 from fastmlp._tabular_training import network_output
 
@@ -211,21 +211,30 @@ def test_a_validation_set_of_ones_own():
 
 
 @pytest.mark.parametrize("threads", [1, 2])
-def test_the_team_scores_the_validation_rows_as_the_model_predicts_them(threads):
-    """The validation rows are predicted inside the training kernel, in blocks
-    of each thread's rows (``_validation_pass``): the last epoch's validation
-    loss is the loss of the fitted model's own probabilities on them."""
-    X, y, _ = table(700)
-    model = TabularMLPClassifier(**FAST, batch_size=32, select_best_epoch=False, n_ensemble=1, dtype="float64",
-                                 random_state=0)  # fmt: skip
+def test_the_team_scores_the_validation_rows_as_the_model_predicts_them(threads, monkeypatch):
+    """The validation rows are predicted inside the training kernel, in the
+    batches' loop, each batch split among the team's threads
+    (``_validation_pass``): the last epoch's validation loss is the loss of
+    the fitted model's own probabilities on them. 257 validation rows, more
+    than the 200 that train, in batches of 128: the last one's single row
+    leaves the second thread nothing."""
+    if threads > _threads.allowed_threads():
+        pytest.skip("a team of two needs two CPUs")
+    planned = []
+    real_plan = _threads.plan
+    monkeypatch.setattr(_threads, "plan", lambda *a, **k: planned.append(real_plan(*a, **k)) or planned[-1])
+    X, y, _ = table(457)
+    model = TabularMLPClassifier(max_iter=6, hidden_layer_sizes=(64, 64), batch_size=128, select_best_epoch=False,
+                                 regularization_schedule="constant", n_ensemble=1, dtype="float64", random_state=0)  # fmt: skip
     with threadpool_limits(threads):
-        model.fit(X.iloc[:400], y[:400], X_val=X.iloc[400:], y_val=y[400:])  # 300 rows: 19 blocks of 16 per thread
-    proba = model.predict_proba(X.iloc[400:])
-    onehot = (model.classes_ == y[400:, None]).astype(float)
+        model.fit(X.iloc[:200], y[:200], X_val=X.iloc[200:], y_val=y[200:])
+    assert [n_threads for _, n_threads in planned] == [threads]
+    proba = model.predict_proba(X.iloc[200:])
+    onehot = (model.classes_ == y[200:, None]).astype(float)
     smoothed = (1 - model.label_smoothing) * onehot + model.label_smoothing / 2
     loss = -(smoothed * np.log(np.clip(proba, np.finfo(np.float32).eps, 1))).sum(axis=1).mean()
     assert model.validation_loss_curve_[-1] == pytest.approx(loss, rel=1e-12)
-    assert model.validation_scores_[-1] == np.mean(model.predict(X.iloc[400:]) == y[400:])
+    assert model.validation_scores_[-1] == np.mean(model.predict(X.iloc[200:]) == y[200:])
 
 
 def test_without_validation_the_last_epoch_stays():
