@@ -331,6 +331,16 @@ def plot(results, path):
     fig.savefig(path, dpi=100)
 
 
+def write_results(name, results, how, table_text):
+    """``results/<name>.json`` (the rows) and ``results/<name>.md`` (the
+    table, with when, where and ``how`` it was measured), and print it."""
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{name}.json").write_text(json.dumps(results, indent=1))
+    text = f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()}, {how}\n\n{table_text}\n"
+    (RESULTS / f"{name}.md").write_text(text)
+    print(text)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--datasets", default=",".join(DATASETS))
@@ -349,21 +359,13 @@ def main():
         suite = RESULTS / "tabular_suite.json"
         if suite.exists():  # the defaults' rows of the last suite run, on the same splits
             results += [r for r in json.loads(suite.read_text()) if r["model"] == "tabular"]
-        RESULTS.mkdir(exist_ok=True)
-        (RESULTS / "tabular_ablation.json").write_text(json.dumps(results, indent=1))
-        text = (f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()}, held-out 20% of {args.splits} random "
-                f"splits per dataset.\n\n{ablation_table(results)}\n")  # fmt: skip
-        (RESULTS / "tabular_ablation.md").write_text(text)
-        print(text)
+        write_results("tabular_ablation", results, f"held-out 20% of {args.splits} random splits per dataset.",
+                      ablation_table(results))  # fmt: skip
         return
     if args.speed:
         results = run(args.datasets.split(","), ["tabular-none", "realmlp"], args.splits, args.splits)
-        RESULTS.mkdir(exist_ok=True)
-        (RESULTS / "tabular_speed_vs_pytabkit.json").write_text(json.dumps(results, indent=1))
-        text = (f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()}, {args.splits} random split(s) per "
-                f"dataset, the two fitted one after the other in one process.\n\n{speed_table(results)}\n")  # fmt: skip
-        (RESULTS / "tabular_speed_vs_pytabkit.md").write_text(text)
-        print(text)
+        write_results("tabular_speed_vs_pytabkit", results, f"{args.splits} random split(s) per dataset, the two "
+                      "fitted one after the other in one process.", speed_table(results))  # fmt: skip
         return
     if args.from_json:
         results = json.loads((RESULTS / "tabular_suite.json").read_text())

@@ -297,15 +297,12 @@ def train_epoch_inplace(
     my_grads = grads if n_threads == 1 else part_grads[tid]
     param_lo, param_hi = share(params.shape[0], tid, n_threads)
     while barrier(sync, n_threads):  # workers wait here between calls
-        # or the tabular models' validation rows, forward only (_validation_pass)
-        validating = progress[VALIDATE] != 0
+        validating = progress[VALIDATE] != 0  # the tabular models' validation rows (_validation_pass)
         first_row = 0 if validating else np.int64(progress[FIRST_ROW])
         stop_row = validation_rows(tabular) if validating else np.int64(progress[STOP_ROW])
         rows_before = np.int64(progress[ROWS_BEFORE])
         first_step = opt_hyper[STEP]
-        penalty = progress[PENALTY]
-        if first_row == 0 and not validating:
-            penalty = sum_of_squared_weights(params, n_coefs)
+        penalty = progress[PENALTY] if first_row > 0 or validating else sum_of_squared_weights(params, n_coefs)
         batch_extras = validation_extras(extras) if validating else extras
         accumulated_loss = 0.0
         n_batches = 0
