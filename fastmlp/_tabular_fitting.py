@@ -26,6 +26,7 @@ import numpy as np
 from sklearn.base import is_classifier
 from sklearn.model_selection import train_test_split
 
+from . import _threads
 from ._callbacks import FitCallbacks
 from ._dropout import dropout_vector
 from ._layer_options import dropout_rates
@@ -99,7 +100,8 @@ def fit_members(estimator, table, y, Y, sample_weight, validation, random_state,
             measured = (validation[0], estimator._validation_measure(validation[1], validation[2]))
         part = table[train]
         params = estimator._params[member]
-        params[:] = network.initialize(part, random_state, estimator._output_of, estimator.bias_init)
+        with _threads.limits(1):  # BLAS threads woken here would spin on beside the team (about 0.1 s)
+            params[:] = network.initialize(part, random_state, estimator._output_of, estimator.bias_init)
         seed = int(random_state.randint(np.iinfo(np.int32).max))
         dropout = dropout_vector(rates, seed) if rates.any() else np.empty(0)
         weights = None if sample_weight is None else sample_weight[train]
