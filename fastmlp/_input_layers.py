@@ -126,7 +126,8 @@ def pbld_backward(Xb, params, grads, spec, dX0, cosines, sines, scratch):
     feature, with ``g_o`` the rows' ``dx_in`` of its output o, ``dM[k, o] =
     sum_i c_ki g_oi``, ``dm[o] = sum_i g_oi``, ``da_ki = -s_ki sum_o M[k, o]
     g_oi``, ``dphi_k = sum_i da_ki``, ``dw_k = sum_i 2 pi x_i da_ki``; loops
-    along the rows, as the forward pass."""
+    along the rows, as the forward pass (P = 3, the recipe's: one loop per
+    wave, ``da`` not stored)."""
     n_rows = Xb.shape[0]
     n, n_freq, n_mix = spec[N_NUMERIC], spec[N_FREQUENCIES], spec[PBLD_OUTPUTS]
     mix = params[spec[MIX_AT] : spec[MIX_AT] + n * n_freq * n_mix].reshape((n * n_freq, n_mix))

@@ -101,7 +101,7 @@ def fit_members(estimator, table, y, Y, sample_weight, validation, random_state,
         part = table[train]
         params = estimator._params[member]
         # BLAS threads woken here would spin on beside the team (about 0.1 s):
-        # on one, cells' one-network fits took 2.89 s instead of 3.07 (medians of 3)
+        # with one BLAS thread, cells' one-network fits took 2.89 s instead of 3.07 (medians of 3)
         with _threads.limits(1):
             params[:] = network.initialize(part, random_state, estimator._output_of, estimator.bias_init)
         seed = int(random_state.randint(np.iinfo(np.int32).max))
